@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+
+const bundle = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write('kfguard: dist/cli.js is missing; run `npm ci` (or `npm run build`) first\n');
+  process.exit(2);
+}
+await import(bundle.href);

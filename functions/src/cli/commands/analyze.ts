@@ -1,0 +1,104 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { Analyzer } from '../../core/analyze/analyzer.js';
+import { DEFAULT_STUCK_MINUTES, GkeOperationSchema, operationStateFromApi, parseThreshold } from '../../core/gke/operation.js';
+import { zodIssueText } from '../../core/logs/log-entry.js';
+import { renderDocument } from '../../core/report/findings-report.js';
+import { InputError, openInput, readJsonFile } from '../../adapters/input/files.js';
+import { readLogStream } from '../../adapters/input/log-reader.js';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
+import {
+  addClusterOptions,
+  addOutputOptions,
+  collect,
+  failsOn,
+  outputFormat,
+  parseNow,
+  resolveClusterModel,
+  type ClusterOptions,
+  type OutputOptions,
+} from '../options.js';
+import { ProgressBar } from '../progress.js';
+
+interface AnalyzeOptions extends ClusterOptions, OutputOptions {
+  operations?: string[];
+  now?: string;
+  stuckAfter?: string[];
+}
+
+function thresholds(overrides: string[] = []): Record<string, number> {
+  const result: Record<string, number> = { ...DEFAULT_STUCK_MINUTES };
+  for (const text of overrides) {
+    try {
+      const [type, minutes] = parseThreshold(text);
+      result[type] = minutes;
+    } catch (error) {
+      throw new UsageError(`--stuck-after: ${(error as Error).message}`);
+    }
+  }
+  return result;
+}
+
+/** `gcloud container operations list` gives an array, `describe` one object, the API `{operations: [...]}`. */
+function operationList(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (value && typeof value === 'object' && Array.isArray((value as { operations?: unknown }).operations)) return (value as { operations: unknown[] }).operations;
+  return [value];
+}
+
+async function addOperations(analyzer: Analyzer, files: string[]): Promise<void> {
+  for (const file of files) {
+    operationList(await readJsonFile(file)).forEach((value, index) => {
+      const parsed = GkeOperationSchema.safeParse(value);
+      if (parsed.success) analyzer.addOperation(operationStateFromApi(parsed.data));
+      else analyzer.reject(`${file}[${index}]`, `not a GKE operation: ${zodIssueText(parsed.error)}`);
+    });
+  }
+}
+
+async function totalSize(files: string[]): Promise<number | undefined> {
+  if (files.some((file) => file === '-')) return undefined;
+  const sizes = await Promise.all(files.map((file) => stat(file).then((s) => s.size, () => 0)));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+export function registerAnalyze(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const command = program
+    .command('analyze')
+    .description('diagnose exported logs: DENIED firewall entries, failed webhook calls, GKE operations')
+    .argument('[files...]', 'gcloud logging read --format=json output, NDJSON, or Pub/Sub push bodies / CloudEvents; - or none for stdin')
+    .option('--operations <file>', 'gcloud container operations list/describe --format=json output (repeatable)', collect)
+    .option('--now <time>', 'the time stuck operations are measured against (RFC 3339)')
+    .option('--stuck-after <type=minutes>', 'stuck threshold per operationType, e.g. CREATE_CLUSTER=45 or default=60 (repeatable)', collect);
+  addClusterOptions(command);
+  addOutputOptions(command);
+  command.action(async (files: string[], options: AnalyzeOptions) => {
+    const analyzer = new Analyzer({
+      model: await resolveClusterModel(options),
+      now: parseNow(options.now),
+      thresholds: thresholds(options.stuckAfter),
+    });
+    await addOperations(analyzer, options.operations ?? []);
+    const inputs = files.length > 0 ? files : ['-'];
+    const progress = new ProgressBar(io.stderr, io.stderrIsTTY, await totalSize(inputs), 'analyze');
+    const sink = {
+      entry: (value: unknown, source: string) => analyzer.addEntry(value, source),
+      reject: (source: string, reason: string) => analyzer.reject(source, reason),
+    };
+    let unreadable = false;
+    for (const file of inputs) {
+      try {
+        const stream = file === '-' ? io.stdin : await openInput(file);
+        await readLogStream(stream, file === '-' ? 'stdin' : file, sink, { onBytes: (bytes) => progress.advance(bytes, analyzer.stats.entries) });
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        unreadable = true;
+        await write(io.stderr, `kfguard: ${error.message}\n`);
+      }
+    }
+    progress.finish();
+    const report = analyzer.report();
+    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
+    setExit(unreadable ? EXIT_USAGE : failsOn(report.findings, options.failOn) ? EXIT_FINDINGS : EXIT_OK);
+  });
+}

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../adapters/input/files.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from './io.js';
+import { registerAnalyze } from './commands/analyze.js';
+import { registerDocs } from './commands/docs.js';
+import { registerDemo } from './commands/demo.js';
+
+export const VERSION = '0.1.0';
+
+/** Runs the kfguard CLI with the given arguments (without node and script) and returns the exit code. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  const program = new Command('kfguard')
+    .description('Diagnose and automate Kubeflow on private GKE')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run kfguard help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  registerAnalyze(program, io, setExit);
+  registerDocs(program, io);
+  registerDemo(program, io, setExit);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (error instanceof UsageError || error instanceof InputError) {
+      await write(io.stderr, `kfguard: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

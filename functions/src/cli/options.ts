@@ -1,0 +1,68 @@
+import { Option, type Command } from 'commander';
+import { CidrError } from '../core/net/cidr.js';
+import { emptyClusterModel, withRangeOverrides, type ClusterModel } from '../core/model/cluster.js';
+import { SEVERITIES, atOrAbove, type Finding, type Severity } from '../core/findings/finding.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../core/report/findings-report.js';
+import { loadClusterFile } from '../adapters/input/cluster-file.js';
+import { UsageError } from './io.js';
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export interface ClusterOptions {
+  cluster?: string;
+  masterCidr?: string;
+  nodeCidr?: string[];
+  podCidr?: string[];
+  serviceCidr?: string[];
+}
+
+export function addClusterOptions(command: Command): Command {
+  return command
+    .option('--cluster <file>', 'output of `gcloud container clusters describe --format=json`')
+    .option('--master-cidr <cidr>', "the control plane's /28 (privateClusterConfig.masterIpv4CidrBlock)")
+    .option('--node-cidr <cidr>', 'node range (repeatable)', collect)
+    .option('--pod-cidr <cidr>', 'pod range (repeatable)', collect)
+    .option('--service-cidr <cidr>', 'service range (repeatable)', collect);
+}
+
+/** The cluster file, then the range flags on top of it. */
+export async function resolveClusterModel(options: ClusterOptions): Promise<ClusterModel> {
+  const base = options.cluster ? await loadClusterFile(options.cluster) : emptyClusterModel();
+  try {
+    return withRangeOverrides(base, {
+      masterCidr: options.masterCidr,
+      nodeCidrs: options.nodeCidr,
+      podCidrs: options.podCidr,
+      serviceCidrs: options.serviceCidr,
+    });
+  } catch (error) {
+    if (error instanceof CidrError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export interface OutputOptions {
+  format?: OutputFormat;
+  failOn: Severity | 'none';
+}
+
+export function addOutputOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices(OUTPUT_FORMATS))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('error'));
+}
+
+export function outputFormat(options: OutputOptions, stdoutIsTTY: boolean): OutputFormat {
+  return options.format ?? (stdoutIsTTY ? 'table' : 'json');
+}
+
+export function failsOn(findings: readonly Finding[], threshold: OutputOptions['failOn']): boolean {
+  return threshold !== 'none' && findings.some((finding) => atOrAbove(finding.severity, threshold));
+}
+
+export function parseNow(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) throw new UsageError(`--now: "${text}" is not an RFC 3339 time (for example 2026-01-15T10:00:00Z)`);
+  return new Date(time);
+}

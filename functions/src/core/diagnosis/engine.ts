@@ -1,0 +1,156 @@
+import type { ClusterModel } from '../model/cluster.js';
+import { entryTime, FIREWALL_LOG_ID, isFirewallLog, LogEntrySchema, zodIssueText, type LogEntry } from '../logs/log-entry.js';
+import { FirewallPayloadSchema } from '../logs/firewall-log.js';
+import { isGkeAuditEntry, operationFromAuditEntry } from '../gke/audit-log.js';
+import type { OperationState } from '../gke/operation.js';
+import { findWebhookFailureText, parseWebhookFailure } from '../kubernetes/webhook-failure.js';
+import type { Observation } from '../findings/finding.js';
+import { DENIAL_RULES, webhookCallFailed } from '../rules/index.js';
+import type { OperationRule, OperationContext } from '../rules/operation-rule.js';
+import { endpointLabel } from './describe.js';
+import { portsOf } from './denial-fix.js';
+import { flowFromFirewallPayload, FlowError, type DeniedFlow } from './flow.js';
+
+export interface DiagnosisContext {
+  model: ClusterModel;
+}
+
+export type Diagnosis =
+  | { kind: 'finding'; observation: Observation; denied: boolean; inferred: DeniedFlow['src'][] }
+  | { kind: 'operation'; operation: OperationState }
+  | { kind: 'ignored'; reason: 'allowed' | 'unrelated' | 'operation-step' }
+  | { kind: 'rejected'; reason: string };
+
+function keyOf(...parts: (string | number | undefined | null)[]): string {
+  return parts.map((part) => (part === undefined || part === null ? '' : String(part))).join('|');
+}
+
+const ADDRESS_CLASSES = new Set(['internet', 'google-public', 'private']);
+
+/** The VMs involved, and the far address where the flow's label does not already name it. */
+function denialResources(flow: DeniedFlow): string[] {
+  const vms = [flow.src.vm, flow.dst.vm].filter((vm): vm is string => vm !== undefined).map((vm) => `vm:${vm}`);
+  const addresses = [flow.src, flow.dst].filter((end) => ADDRESS_CLASSES.has(end.cls)).map((end) => `ip:${end.ip.text}`);
+  return [...vms, ...addresses];
+}
+
+export function denialObservation(flow: DeniedFlow, context: DiagnosisContext, time: string | undefined): Observation {
+  const rule = DENIAL_RULES.find((candidate) => candidate.matches(flow))!;
+  const source = endpointLabel(flow.src);
+  const destination = endpointLabel(flow.dst);
+  const firewallRule = flow.rule?.name ?? null;
+  const observation: Observation = {
+    rule: rule.id,
+    severity: rule.severity,
+    title: rule.title,
+    key: keyOf(rule.id, flow.direction, flow.protocol, source, destination, flow.dstPort, firewallRule),
+    flow: {
+      direction: flow.direction,
+      protocol: flow.protocol,
+      source,
+      destination,
+      ports: portsOf(flow),
+      sourceClass: flow.src.cls,
+      destinationClass: flow.dst.cls,
+    },
+    firewallRule,
+    resources: denialResources(flow),
+    detail: () => ({ explanation: rule.explain(flow), remediation: rule.fix(flow, context) }),
+  };
+  if (time) observation.time = time;
+  return observation;
+}
+
+function diagnoseFirewallEntry(entry: LogEntry, context: DiagnosisContext): Diagnosis {
+  const payload = FirewallPayloadSchema.safeParse(entry.jsonPayload);
+  if (!payload.success) return { kind: 'rejected', reason: `firewall log jsonPayload: ${zodIssueText(payload.error)}` };
+  if (payload.data.disposition.toUpperCase() !== 'DENIED') return { kind: 'ignored', reason: 'allowed' };
+  try {
+    const flow = flowFromFirewallPayload(payload.data, context.model);
+    const project = entry.resource?.labels?.['project_id'];
+    if (!flow.project && typeof project === 'string') flow.project = project;
+    const inferred = [flow.src, flow.dst].filter((endpoint) => endpoint.inferred);
+    return { kind: 'finding', observation: denialObservation(flow, context, entryTime(entry)), denied: true, inferred };
+  } catch (error) {
+    if (error instanceof FlowError) return { kind: 'rejected', reason: error.message };
+    throw error;
+  }
+}
+
+function isKubernetesEntry(entry: LogEntry): boolean {
+  const type = entry.resource?.type ?? '';
+  return type.startsWith('k8s_') || type === 'gke_cluster' || (entry.logName?.includes('k8s.io') ?? false);
+}
+
+function diagnoseWebhookFailure(entry: LogEntry, context: DiagnosisContext): Diagnosis | undefined {
+  const text = findWebhookFailureText(entry.textPayload) ?? findWebhookFailureText(entry.jsonPayload) ?? findWebhookFailureText(entry.protoPayload);
+  const failure = text ? parseWebhookFailure(text) : undefined;
+  if (!failure) return undefined;
+  const cluster = entry.resource?.labels?.['cluster_name'];
+  const resources = [
+    failure.webhook && `webhook:${failure.webhook}`,
+    failure.service && `service:${failure.namespace}/${failure.service}:${failure.servicePort}`,
+    typeof cluster === 'string' && `cluster:${cluster}`,
+  ].filter((name): name is string => typeof name === 'string');
+  const observation: Observation = {
+    rule: webhookCallFailed.id,
+    severity: webhookCallFailed.severity,
+    title: webhookCallFailed.title,
+    key: keyOf(webhookCallFailed.id, failure.webhook, failure.namespace, failure.service, failure.servicePort, failure.cause),
+    flow: null,
+    firewallRule: null,
+    resources,
+    detail: () => ({ explanation: webhookCallFailed.explain(failure), remediation: webhookCallFailed.fix(failure, context) }),
+  };
+  const time = entryTime(entry);
+  if (time) observation.time = time;
+  return { kind: 'finding', observation, denied: false, inferred: [] };
+}
+
+/**
+ * ALLOWED firewall entries are most of any export and never become findings, so they are
+ * recognised before schema validation: kfguard counts them and does not check their payload.
+ */
+function isAllowedFirewallEntry(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const { logName, jsonPayload } = value as { logName?: unknown; jsonPayload?: { disposition?: unknown } };
+  return typeof logName === 'string' && logName.endsWith(FIREWALL_LOG_ID) && typeof jsonPayload === 'object' && jsonPayload?.disposition === 'ALLOWED';
+}
+
+/**
+ * Diagnoses one LogEntry: a DENIED firewall entry or a failed webhook call becomes an
+ * observation, a GKE audit entry an operation update; everything else is ignored. Never throws
+ * on bad input: it is rejected with the reason.
+ */
+export function diagnoseEntry(value: unknown, context: DiagnosisContext): Diagnosis {
+  if (isAllowedFirewallEntry(value)) return { kind: 'ignored', reason: 'allowed' };
+  const parsed = LogEntrySchema.safeParse(value);
+  if (!parsed.success) return { kind: 'rejected', reason: zodIssueText(parsed.error) };
+  const entry = parsed.data;
+  if (isFirewallLog(entry)) return diagnoseFirewallEntry(entry, context);
+  if (isGkeAuditEntry(entry)) {
+    const operation = operationFromAuditEntry(entry);
+    return operation ? { kind: 'operation', operation } : { kind: 'ignored', reason: 'operation-step' };
+  }
+  if (isKubernetesEntry(entry)) {
+    const webhook = diagnoseWebhookFailure(entry, context);
+    if (webhook) return webhook;
+  }
+  return { kind: 'ignored', reason: 'unrelated' };
+}
+
+export function operationObservation(op: OperationState, rule: OperationRule, context: OperationContext): Observation {
+  const observation: Observation = {
+    rule: rule.id,
+    severity: rule.severity,
+    title: rule.title,
+    key: keyOf(rule.id, op.project, op.location, op.name),
+    flow: null,
+    firewallRule: null,
+    resources: [`operation:${op.name}`, ...(op.cluster ? [`cluster:${op.cluster}`] : [])],
+    detail: () => ({ explanation: rule.explain(op, context), remediation: rule.fix(op) }),
+  };
+  if (op.startTime) observation.time = op.startTime;
+  observation.until = op.endTime ?? context.now.toISOString();
+  return observation;
+}

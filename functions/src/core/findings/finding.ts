@@ -1,0 +1,127 @@
+import type { Direction } from '../diagnosis/flow.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.length - SEVERITIES.indexOf(severity);
+}
+
+export function atOrAbove(severity: Severity, threshold: Severity): boolean {
+  return severityRank(severity) >= severityRank(threshold);
+}
+
+export interface FlowSummary {
+  /** For `kfguard check`: which required flow this is (master-to-node, node-to-master...). */
+  name?: string;
+  direction: Direction;
+  protocol: string;
+  source: string;
+  destination: string;
+  ports: number[];
+  sourceClass?: string;
+  destinationClass?: string;
+}
+
+export interface Remediation {
+  summary: string;
+  /** Commands to run, one per line; null where no command fixes it. */
+  gcloud: string | null;
+  /** A Config Connector manifest (YAML) that fixes it; null where none applies. */
+  manifest: string | null;
+}
+
+/** The prose and the fix of an observation: built only when a finding is first created, as rendering them costs more than diagnosing. */
+export interface ObservationDetail {
+  explanation: string;
+  remediation: Remediation;
+}
+
+/** One diagnosed event or check result, before aggregation. */
+export interface Observation {
+  rule: string;
+  severity: Severity;
+  title: string;
+  /** What makes two observations the same problem: rule, direction, protocol, classes, port, firewall rule. */
+  key: string;
+  flow: FlowSummary | null;
+  firewallRule: string | null;
+  resources: string[];
+  detail(): ObservationDetail;
+  /** RFC 3339; absent for config checks. */
+  time?: string;
+  /** When the evidence spans time (an operation), its end. */
+  until?: string;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  title: string;
+  count: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  flow: FlowSummary | null;
+  firewallRule: string | null;
+  resources: string[];
+  explanation: string;
+  remediation: Remediation;
+}
+
+export const MAX_RESOURCES = 20;
+
+/** Adds names to a bounded, ordered set so one noisy finding cannot grow without limit. */
+export function mergeResources(into: string[], more: readonly string[], limit = MAX_RESOURCES): string[] {
+  for (const name of more) {
+    if (into.length >= limit) break;
+    if (!into.includes(name)) into.push(name);
+  }
+  return into;
+}
+
+export function earlier(a: string | null, b: string | undefined): string | null {
+  if (!b) return a;
+  return a === null || Date.parse(b) < Date.parse(a) ? b : a;
+}
+
+export function later(a: string | null, b: string | undefined): string | null {
+  if (!b) return a;
+  return a === null || Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+/** Groups observations by cause; `count` is the number of entries (or operations) behind each finding. */
+export class FindingAggregator {
+  private readonly byKey = new Map<string, Finding>();
+
+  add(observation: Observation, weight = 1): void {
+    const existing = this.byKey.get(observation.key);
+    if (existing) {
+      existing.count += weight;
+      existing.firstSeen = earlier(existing.firstSeen, observation.time);
+      existing.lastSeen = later(existing.lastSeen, observation.until ?? observation.time);
+      mergeResources(existing.resources, observation.resources);
+      return;
+    }
+    this.byKey.set(observation.key, {
+      rule: observation.rule,
+      severity: observation.severity,
+      title: observation.title,
+      count: weight,
+      firstSeen: observation.time ?? null,
+      lastSeen: observation.until ?? observation.time ?? null,
+      flow: observation.flow,
+      firewallRule: observation.firewallRule,
+      resources: mergeResources([], observation.resources),
+      ...observation.detail(),
+    });
+  }
+
+  findings(): Finding[] {
+    return sortFindings([...this.byKey.values()]);
+  }
+}
+
+/** Most severe first, then most frequent, then by rule id for a stable order. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.rule.localeCompare(b.rule));
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+const port = z.union([z.number().int().min(0).max(65535), z.string().regex(/^\d{1,5}$/).transform(Number)]).pipe(z.number().max(65535));
+const strings = z.array(z.string()).optional();
+const vmInfo = z
+  .looseObject({
+    project_id: z.string().optional(),
+    vm_name: z.string().optional(),
+    region: z.string().optional(),
+    zone: z.string().optional(),
+  })
+  .optional();
+const vpcInfo = z
+  .looseObject({
+    project_id: z.string().optional(),
+    vpc_name: z.string().optional(),
+    subnetwork_name: z.string().optional(),
+  })
+  .optional();
+
+/** `jsonPayload` of a VPC firewall rule log: snake_case, every metadata block optional. */
+export const FirewallPayloadSchema = z.looseObject({
+  connection: z.looseObject({
+    src_ip: z.string(),
+    dest_ip: z.string(),
+    src_port: port.optional(),
+    dest_port: port.optional(),
+    protocol: z.union([z.number(), z.string()]),
+  }),
+  disposition: z.string(),
+  rule_details: z
+    .looseObject({
+      reference: z.string().optional(),
+      priority: z.number().int().optional(),
+      action: z.string().optional(),
+      direction: z.string().optional(),
+      source_range: strings,
+      destination_range: strings,
+      source_tag: strings,
+      target_tag: strings,
+      source_service_account: strings,
+      target_service_account: strings,
+      ip_port_info: z
+        .array(z.looseObject({ ip_protocol: z.string().optional(), port_range: strings }))
+        .optional(),
+    })
+    .optional(),
+  instance: vmInfo,
+  vpc: vpcInfo,
+  remote_instance: vmInfo,
+  remote_vpc: vpcInfo,
+  remote_location: z.looseObject({}).optional(),
+});
+export type FirewallPayload = z.infer<typeof FirewallPayloadSchema>;
+
+const PROTOCOL_NAMES: Record<number, string> = {
+  1: 'icmp',
+  2: 'igmp',
+  4: 'ipip',
+  6: 'tcp',
+  17: 'udp',
+  41: 'ipv6',
+  47: 'gre',
+  50: 'esp',
+  51: 'ah',
+  58: 'icmpv6',
+  132: 'sctp',
+};
+const PROTOCOL_NUMBERS = new Map(Object.entries(PROTOCOL_NAMES).map(([num, name]) => [name, Number(num)]));
+
+/** Normalises an IANA protocol number or name to the name `gcloud --allow` takes; undefined when unknown. */
+export function protocolName(value: number | string): string | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0 || value > 255) return undefined;
+    return PROTOCOL_NAMES[value] ?? String(value);
+  }
+  const text = value.trim().toLowerCase();
+  if (/^\d{1,3}$/.test(text)) return protocolName(Number(text));
+  if (text === 'ipv6-icmp') return 'icmpv6';
+  return PROTOCOL_NUMBERS.has(text) ? text : undefined;
+}
+
+/** Protocols whose flows carry ports. */
+export function hasPorts(protocol: string): boolean {
+  return protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
+}
+
+export interface RuleReference {
+  network?: string;
+  name: string;
+}
+
+/** Splits `network:NET/firewall:RULE` (firewall policies log other shapes; their text is kept whole). */
+export function parseRuleReference(reference: string): RuleReference {
+  const match = reference.match(/^network:([^/]+)\/firewall:(.+)$/);
+  return match ? { network: match[1], name: match[2]! } : { name: reference };
+}

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { parseCidr, tryParseCidr, type Cidr } from '../net/cidr.js';
+
+export type RangeKind = 'master' | 'node' | 'pod' | 'service';
+export type RangeOrigin = 'flag' | 'cluster' | 'manifest' | 'inferred';
+
+/** What kfguard knows about one GKE cluster's network: enough to tell control plane, nodes, pods and services apart. */
+export interface ClusterModel {
+  project?: string;
+  location?: string;
+  name?: string;
+  /** GKE's cluster id; its first 8 characters name GKE's own firewall rules and node tag. */
+  id?: string;
+  network?: string;
+  subnetwork?: string;
+  masterCidr?: Cidr;
+  nodeCidrs: Cidr[];
+  podCidrs: Cidr[];
+  serviceCidrs: Cidr[];
+  /** Network tags on the nodes, GKE's `gke-NAME-HASH-node` first. */
+  nodeTags: string[];
+  privateNodes?: boolean;
+  privateEndpoint?: boolean;
+  authorizedNetworks?: boolean;
+  status?: string;
+  origins: Partial<Record<RangeKind, RangeOrigin>>;
+}
+
+export function emptyClusterModel(): ClusterModel {
+  return { nodeCidrs: [], podCidrs: [], serviceCidrs: [], nodeTags: [], origins: {} };
+}
+
+const optionalString = z.string().optional();
+
+/** `gcloud container clusters describe --format=json`, also the Container API's Cluster resource. */
+export const GkeClusterSchema = z.looseObject({
+  name: z.string(),
+  id: optionalString,
+  location: optionalString,
+  zone: optionalString,
+  selfLink: optionalString,
+  network: optionalString,
+  subnetwork: optionalString,
+  status: optionalString,
+  clusterIpv4Cidr: optionalString,
+  servicesIpv4Cidr: optionalString,
+  privateClusterConfig: z
+    .looseObject({
+      enablePrivateNodes: z.boolean().optional(),
+      enablePrivateEndpoint: z.boolean().optional(),
+      masterIpv4CidrBlock: optionalString,
+    })
+    .optional()
+    .nullable(),
+  networkConfig: z
+    .looseObject({ network: optionalString, subnetwork: optionalString, defaultEnablePrivateNodes: z.boolean().optional() })
+    .optional()
+    .nullable(),
+  ipAllocationPolicy: z
+    .looseObject({
+      useIpAliases: z.boolean().optional(),
+      clusterIpv4CidrBlock: optionalString,
+      servicesIpv4CidrBlock: optionalString,
+      nodeIpv4CidrBlock: optionalString,
+    })
+    .optional()
+    .nullable(),
+  masterAuthorizedNetworksConfig: z.looseObject({ enabled: z.boolean().optional() }).optional().nullable(),
+  nodeConfig: z.looseObject({ tags: z.array(z.string()).optional() }).optional().nullable(),
+  nodePools: z
+    .array(
+      z.looseObject({
+        config: z.looseObject({ tags: z.array(z.string()).optional() }).optional().nullable(),
+        networkConfig: z.looseObject({ podIpv4CidrBlock: optionalString }).optional().nullable(),
+      }),
+    )
+    .optional()
+    .nullable(),
+});
+export type GkeCluster = z.infer<typeof GkeClusterSchema>;
+
+/** GKE resource names are short network/subnetwork names or full URLs; kfguard keeps the last path segment. */
+export function lastSegment(nameOrUrl: string | undefined): string | undefined {
+  if (!nameOrUrl) return undefined;
+  const parts = nameOrUrl.split('/').filter(Boolean);
+  return parts[parts.length - 1];
+}
+
+export function projectFromSelfLink(selfLink: string | undefined): string | undefined {
+  return selfLink?.match(/\/projects\/([^/]+)\//)?.[1];
+}
+
+/** GKE names its own rules and node tag `gke-NAME-HASH`, HASH being the first 8 characters of the cluster id. */
+export function gkeRulePrefix(model: Pick<ClusterModel, 'name' | 'id'>): string | undefined {
+  return model.name && model.id ? `gke-${model.name}-${model.id.slice(0, 8)}` : undefined;
+}
+
+function cidrsOf(...texts: (string | undefined | null)[]): Cidr[] {
+  const seen = new Map<string, Cidr>();
+  for (const text of texts) {
+    const cidr = text ? tryParseCidr(text) : undefined;
+    if (cidr && !seen.has(cidr.text)) seen.set(cidr.text, cidr);
+  }
+  return [...seen.values()];
+}
+
+export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
+  const model = emptyClusterModel();
+  model.name = cluster.name;
+  model.id = cluster.id;
+  model.location = cluster.location ?? cluster.zone;
+  model.project = projectFromSelfLink(cluster.selfLink);
+  model.network = lastSegment(cluster.networkConfig?.network ?? cluster.network);
+  model.subnetwork = lastSegment(cluster.networkConfig?.subnetwork ?? cluster.subnetwork);
+  model.status = cluster.status;
+  const pcc = cluster.privateClusterConfig ?? undefined;
+  model.privateNodes = pcc?.enablePrivateNodes ?? cluster.networkConfig?.defaultEnablePrivateNodes ?? false;
+  model.privateEndpoint = pcc?.enablePrivateEndpoint ?? false;
+  model.authorizedNetworks = cluster.masterAuthorizedNetworksConfig?.enabled ?? false;
+  const master = pcc?.masterIpv4CidrBlock ? tryParseCidr(pcc.masterIpv4CidrBlock) : undefined;
+  if (master) model.masterCidr = master;
+  const policy = cluster.ipAllocationPolicy ?? undefined;
+  model.podCidrs = cidrsOf(
+    cluster.clusterIpv4Cidr,
+    policy?.clusterIpv4CidrBlock,
+    ...(cluster.nodePools ?? []).map((pool) => pool.networkConfig?.podIpv4CidrBlock),
+  );
+  model.serviceCidrs = cidrsOf(cluster.servicesIpv4Cidr, policy?.servicesIpv4CidrBlock);
+  model.nodeCidrs = cidrsOf(policy?.nodeIpv4CidrBlock);
+  const prefix = gkeRulePrefix(model);
+  const tags = new Set<string>(prefix ? [`${prefix}-node`] : []);
+  for (const tag of cluster.nodeConfig?.tags ?? []) tags.add(tag);
+  for (const pool of cluster.nodePools ?? []) for (const tag of pool.config?.tags ?? []) tags.add(tag);
+  model.nodeTags = [...tags];
+  for (const kind of ['master', 'node', 'pod', 'service'] as const) {
+    if (rangesOf(model, kind).length > 0) model.origins[kind] = 'cluster';
+  }
+  return model;
+}
+
+export function rangesOf(model: ClusterModel, kind: RangeKind): Cidr[] {
+  switch (kind) {
+    case 'master':
+      return model.masterCidr ? [model.masterCidr] : [];
+    case 'node':
+      return model.nodeCidrs;
+    case 'pod':
+      return model.podCidrs;
+    case 'service':
+      return model.serviceCidrs;
+  }
+}
+
+export interface RangeOverrides {
+  masterCidr?: string;
+  nodeCidrs?: string[];
+  podCidrs?: string[];
+  serviceCidrs?: string[];
+}
+
+/** Applies `--master-cidr` and friends on top of a model; flags win over the cluster file. Throws CidrError on bad text. */
+export function withRangeOverrides(base: ClusterModel, overrides: RangeOverrides): ClusterModel {
+  const model: ClusterModel = { ...base, origins: { ...base.origins } };
+  if (overrides.masterCidr) {
+    model.masterCidr = parseCidr(overrides.masterCidr);
+    model.origins.master = 'flag';
+  }
+  const lists = [
+    ['node', 'nodeCidrs', overrides.nodeCidrs],
+    ['pod', 'podCidrs', overrides.podCidrs],
+    ['service', 'serviceCidrs', overrides.serviceCidrs],
+  ] as const;
+  for (const [kind, field, texts] of lists) {
+    if (texts && texts.length > 0) {
+      model[field] = texts.map(parseCidr);
+      model.origins[kind] = 'flag';
+    }
+  }
+  return model;
+}
+
+/** The serialisable form stored in Firestore and printed in reports. */
+export interface ClusterModelSummary {
+  project?: string;
+  location?: string;
+  name?: string;
+  network?: string;
+  masterCidr?: string;
+  nodeCidrs: string[];
+  podCidrs: string[];
+  serviceCidrs: string[];
+  nodeTags: string[];
+  origins: Partial<Record<RangeKind, RangeOrigin>>;
+}
+
+export function summarizeModel(model: ClusterModel): ClusterModelSummary {
+  const summary: ClusterModelSummary = {
+    nodeCidrs: model.nodeCidrs.map((c) => c.text),
+    podCidrs: model.podCidrs.map((c) => c.text),
+    serviceCidrs: model.serviceCidrs.map((c) => c.text),
+    nodeTags: model.nodeTags,
+    origins: model.origins,
+  };
+  for (const key of ['project', 'location', 'name', 'network'] as const) {
+    if (model[key]) summary[key] = model[key];
+  }
+  if (model.masterCidr) summary.masterCidr = model.masterCidr.text;
+  return summary;
+}

@@ -1,0 +1,96 @@
+import type { Finding, FlowSummary } from '../findings/finding.js';
+import { columns, fence, indent, wrap } from './text.js';
+
+/** The JSON contract of `kfguard analyze`, `check` and `findings`. */
+export interface FindingsDocument {
+  findings: Finding[];
+  stats?: Record<string, number>;
+  rejected?: { source: string; reason: string }[];
+  notes?: string[];
+}
+
+export type OutputFormat = 'table' | 'json' | 'markdown';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'markdown'];
+
+export function flowText(flow: FlowSummary | null): string {
+  if (!flow) return '';
+  const ports = flow.ports.length > 0 ? `:${flow.ports.join(',')}` : '';
+  const name = flow.name ? `${flow.name} ` : '';
+  return `${name}${flow.source} → ${flow.destination} ${flow.protocol}${ports}`;
+}
+
+function statsLine(document: FindingsDocument): string {
+  return document.stats
+    ? Object.entries(document.stats)
+        .map(([key, value]) => `${key} ${value}`)
+        .join(', ')
+    : '';
+}
+
+export function renderTable(document: FindingsDocument): string {
+  const out: string[] = [];
+  if (document.findings.length === 0) {
+    out.push('No findings.');
+  } else {
+    const rows = [['SEVERITY', 'RULE', 'COUNT', 'FLOW', 'FIREWALL RULE']];
+    for (const f of document.findings) rows.push([f.severity.toUpperCase(), f.rule, String(f.count), flowText(f.flow), f.firewallRule ?? '']);
+    out.push(columns(rows), '');
+    document.findings.forEach((f, i) => {
+      out.push(`${i + 1}. [${f.severity}] ${f.title} (${f.rule}, ${f.count}×)`);
+      if (f.firstSeen) out.push(indent(`seen ${f.firstSeen}${f.lastSeen && f.lastSeen !== f.firstSeen ? ` … ${f.lastSeen}` : ''}`));
+      if (f.resources.length > 0) out.push(indent(`resources: ${f.resources.join(', ')}`));
+      out.push(indent(wrap(f.explanation)), indent(`Fix: ${wrap(f.remediation.summary)}`));
+      if (f.remediation.gcloud) out.push(indent(f.remediation.gcloud, '      $ '));
+      out.push('');
+    });
+  }
+  for (const note of document.notes ?? []) out.push(`note: ${wrap(note)}`);
+  const stats = statsLine(document);
+  if (stats) out.push(stats);
+  const rejected = document.rejected ?? [];
+  if (rejected.length > 0) {
+    out.push(`rejected input (${rejected.length} shown):`);
+    for (const r of rejected.slice(0, 20)) out.push(indent(`${r.source}: ${r.reason}`, '  '));
+    if (rejected.length > 20) out.push(indent(`… ${rejected.length - 20} more (use --format json)`, '  '));
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+export function renderMarkdown(document: FindingsDocument, heading = 'kfguard findings'): string {
+  const out = [`## ${heading}`, ''];
+  if (document.findings.length === 0) out.push('No findings.', '');
+  else {
+    out.push('| Severity | Rule | Count | Flow | Firewall rule |', '|---|---|---:|---|---|');
+    for (const f of document.findings) {
+      out.push(`| ${f.severity} | \`${f.rule}\` | ${f.count} | ${flowText(f.flow).replace(/\|/g, '\\|')} | ${f.firewallRule ? `\`${f.firewallRule}\`` : ''} |`);
+    }
+    out.push('');
+    for (const f of document.findings) {
+      out.push(`### ${f.title} (\`${f.rule}\`, ${f.severity}, ${f.count}×)`, '', f.explanation, '');
+      if (f.resources.length > 0) out.push(`Resources: ${f.resources.map((r) => `\`${r}\``).join(', ')}`, '');
+      out.push(`**Fix:** ${f.remediation.summary}`, '');
+      if (f.remediation.gcloud) out.push(fence(f.remediation.gcloud, 'sh'), '');
+      if (f.remediation.manifest) out.push('<details><summary>Config Connector manifest</summary>', '', fence(f.remediation.manifest, 'yaml'), '', '</details>', '');
+    }
+  }
+  for (const note of document.notes ?? []) out.push(`> ${note}`, '');
+  const stats = statsLine(document);
+  if (stats) out.push(`_${stats}_`, '');
+  if ((document.rejected ?? []).length > 0) {
+    out.push(`<details><summary>Rejected input (${document.rejected!.length})</summary>`, '');
+    for (const r of document.rejected!.slice(0, 100)) out.push(`- \`${r.source}\`: ${r.reason}`);
+    out.push('', '</details>', '');
+  }
+  return out.join('\n');
+}
+
+export function renderDocument(document: FindingsDocument, format: OutputFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(document, null, 2)}\n`;
+    case 'markdown':
+      return renderMarkdown(document);
+    case 'table':
+      return renderTable(document);
+  }
+}

@@ -1,0 +1,30 @@
+import type { ClusterModel } from '../model/cluster.js';
+import type { DeniedFlow } from '../diagnosis/flow.js';
+import type { Remediation, Severity } from '../findings/finding.js';
+
+/** Where a rule's evidence comes from; also groups the rules in docs/rules.md. */
+export type RuleSource = 'firewall-log' | 'kubernetes-log' | 'gke-operation' | 'configuration' | 'cluster-state';
+
+/** What every rule documents about itself; docs/rules.md is generated from these fields. */
+export interface RuleInfo {
+  id: string;
+  title: string;
+  severity: Severity;
+  source: RuleSource;
+  /** Why this happens, for the operator reading the finding. */
+  why: string;
+  /** The general fix; findings carry the exact command for their own flow. */
+  remediation: string;
+}
+
+export interface FixContext {
+  model: ClusterModel;
+}
+
+/** A rule that explains one kind of DENIED firewall log entry. */
+export interface DenialRule extends RuleInfo {
+  source: 'firewall-log';
+  matches(flow: DeniedFlow): boolean;
+  explain(flow: DeniedFlow): string;
+  fix(flow: DeniedFlow, context: FixContext): Remediation;
+}

@@ -1,0 +1,22 @@
+import { describeDenial } from '../diagnosis/describe.js';
+import { allowRuleFix, portsOf } from '../diagnosis/denial-fix.js';
+import type { DenialRule } from './rule.js';
+
+export const unclassifiedDenial: DenialRule = {
+  id: 'unclassified-denial',
+  title: 'Denied traffic kfguard could not attribute',
+  severity: 'info',
+  source: 'firewall-log',
+  why: 'The connection matches none of the flows a private Kubeflow cluster needs: it may be expected (a deny doing its job) or involve ranges kfguard was not told about. Passing the cluster with `--cluster` or the range flags lets kfguard classify more of it.',
+  remediation: 'Decide whether this traffic should flow; if so, add an allow rule for exactly this source, destination and port above the denying rule.',
+  matches: () => true,
+  explain: (flow) => describeDenial(flow),
+  fix: (flow, context) =>
+    allowRuleFix(flow, context, {
+      nameParts: [flow.direction === 'INGRESS' ? 'ingress' : 'egress', flow.protocol, ...portsOf(flow)],
+      ports: portsOf(flow),
+      targetTags: flow.rule?.targetTags ?? [],
+      description: `kfguard: ${flow.src.ip.text} to ${flow.dst.ip.text}`,
+      summary: 'Only if this traffic is expected: allow exactly this flow.',
+    }),
+};
