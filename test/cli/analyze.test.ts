@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { runBin, runCli } from '../helpers/cli.js';
 import { fixtureJson, fixturePath, RANGE_FLAGS, readFixture } from '../helpers/fixtures.js';
+import { dropDocument, editedFixture } from '../helpers/edit-fixture.js';
 
 const DENIED = fixturePath('logs/denied-by-rule.json');
 
@@ -165,5 +166,52 @@ describe('docs/rules.md', () => {
     for (const id of ['master-to-node-blocked', 'webhook-port-blocked', 'health-check-blocked', 'iap-blocked', 'node-to-master-blocked', 'google-apis-blocked', 'intra-cluster-blocked', 'internet-egress-blocked', 'unclassified-denial', 'webhook-call-failed', 'operation-stuck', 'operation-failed']) {
       expect(generated.stdout).toContain(`### ${id}\n`);
     }
+  });
+});
+
+describe('kfguard analyze --rules', () => {
+  const webhookEntry = () => {
+    const entry = fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === 'webhook-port-blocked');
+    entry.jsonPayload.vpc.vpc_name = 'kf-test';
+    return JSON.stringify(entry);
+  };
+  const flags = ['--cluster', fixturePath('gke/cluster-describe.json'), '--format', 'json'];
+
+  it('names the rule that denies the flow now and proves the fix', async () => {
+    const rules = editedFixture('check/blueprint', [
+      ['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-istio')],
+      ['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-knative-katib')],
+    ]);
+    const result = await runCli(['analyze', '-', '--rules', `${rules}/firewall.yaml`, ...flags], { stdin: webhookEntry() });
+    const [finding] = JSON.parse(result.stdout).findings;
+    expect(finding).toMatchObject({ rule: 'webhook-port-blocked', firewallRule: 'kf-test-deny-ingress' });
+    expect(finding.remediation.verified).toBe(true);
+    expect(finding.remediation.gcloud).toContain('--priority=1000');
+    // 7 rules left in the file and the 3 GKE creates for the cluster.
+    expect(finding.remediation.summary).toContain('Verified against the 10 given rules');
+  });
+
+  it("cannot verify a fix when the nodes' tag is unknown", async () => {
+    const rules = editedFixture('check/blueprint', [['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-istio')]]);
+    const result = await runCli(['analyze', '-', '--rules', `${rules}/firewall.yaml`, '--master-cidr', '172.16.0.32/28', '--format', 'json'], { stdin: webhookEntry() });
+    const [finding] = JSON.parse(result.stdout).findings;
+    expect(finding.remediation).toMatchObject({ verified: false, summary: expect.stringContaining("Not verified: the nodes' tag is unknown") });
+  });
+
+  it('says so when no allow rule can win, and when the rules already allow the flow', async () => {
+    const rules = editedFixture('check/blueprint', [['firewall.yaml', 'priority: 65534', 'priority: 0']]);
+    const blocked = JSON.parse((await runCli(['analyze', '-', '--rules', `${rules}/firewall.yaml`, ...flags], { stdin: webhookEntry() })).stdout).findings[0];
+    expect(blocked.firewallRule).toBe('kf-test-deny-ingress');
+    expect(blocked.remediation.verified).toBe(false);
+    expect(blocked.remediation.summary).toMatch(/Not verified: it would not win over kf-test-deny-ingress/);
+    const open = JSON.parse((await runCli(['analyze', '-', '--rules', fixturePath('check/blueprint/firewall.yaml'), ...flags], { stdin: webhookEntry() })).stdout).findings[0];
+    expect(open.firewallRule).toBe('kf-deny-all-ingress');
+    expect(open.explanation).toContain('The given rules now allow this flow (by kf-test-istio)');
+  });
+
+  it('a rules file without firewall rules is a usage error', async () => {
+    const result = await runCli(['analyze', '-', '--rules', fixturePath('check/blueprint/dns.yaml')], { stdin: '' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--rules: no firewall rules');
   });
 });

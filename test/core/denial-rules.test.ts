@@ -67,10 +67,10 @@ describe('DENIED firewall entries, one per rule', () => {
     });
   });
 
-  it('master-to-node-blocked: priority beats the overriding deny and both GKE master ports are opened', () => {
+  it('master-to-node-blocked: priority beats the overriding deny and only the denied port is opened', () => {
     const observation = observe(entry('master-to-node-blocked'));
     expect(observation.remediation.gcloud).toContain('--priority=899');
-    expect(observation.remediation.gcloud).toContain('--allow=tcp:443,tcp:10250');
+    expect(observation.remediation.gcloud).toContain('--allow=tcp:10250 ');
     expect(observation.explanation).toContain('priority 900');
   });
 

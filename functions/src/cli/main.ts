@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../adapters/input/files.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from './io.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerCheck } from './commands/check.js';
 import { registerDocs } from './commands/docs.js';
 import { registerDemo } from './commands/demo.js';
 
@@ -23,6 +24,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       writeErr: (text) => io.stderr.write(text),
     });
   registerAnalyze(program, io, setExit);
+  registerCheck(program, io, setExit);
   registerDocs(program, io);
   registerDemo(program, io, setExit);
   try {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CidrError } from '../core/net/cidr.js';
-import { emptyClusterModel, withRangeOverrides, type ClusterModel } from '../core/model/cluster.js';
+import { emptyClusterModel, withRangeOverrides, type ClusterModel, type RangeOverrides } from '../core/model/cluster.js';
 import { SEVERITIES, atOrAbove, type Finding, type Severity } from '../core/findings/finding.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../core/report/findings-report.js';
 import { loadClusterFile } from '../adapters/input/cluster-file.js';
@@ -25,20 +25,23 @@ export function addClusterOptions(command: Command): Command {
     .option('--service-cidr <cidr>', 'service range (repeatable)', collect);
 }
 
-/** The cluster file, then the range flags on top of it. */
-export async function resolveClusterModel(options: ClusterOptions): Promise<ClusterModel> {
-  const base = options.cluster ? await loadClusterFile(options.cluster) : emptyClusterModel();
+/** The range flags, validated now so a typo is a usage error before any input is read. */
+export function rangeOverrides(options: ClusterOptions): RangeOverrides {
+  const overrides: RangeOverrides = { masterCidr: options.masterCidr, nodeCidrs: options.nodeCidr, podCidrs: options.podCidr, serviceCidrs: options.serviceCidr };
   try {
-    return withRangeOverrides(base, {
-      masterCidr: options.masterCidr,
-      nodeCidrs: options.nodeCidr,
-      podCidrs: options.podCidr,
-      serviceCidrs: options.serviceCidr,
-    });
+    withRangeOverrides(emptyClusterModel(), overrides);
   } catch (error) {
     if (error instanceof CidrError) throw new UsageError(error.message);
     throw error;
   }
+  return overrides;
+}
+
+/** The cluster file, then the range flags on top of it. */
+export async function resolveClusterModel(options: ClusterOptions): Promise<ClusterModel> {
+  const overrides = rangeOverrides(options);
+  const base = options.cluster ? await loadClusterFile(options.cluster) : emptyClusterModel();
+  return withRangeOverrides(base, overrides);
 }
 
 export interface OutputOptions {

@@ -19,9 +19,16 @@ import {
   type OutputOptions,
 } from '../options.js';
 import { ProgressBar } from '../progress.js';
+import type { ClusterModel } from '../../core/model/cluster.js';
+import { FirewallEvaluator } from '../../core/firewall/evaluator.js';
+import { gkeCreatedRules } from '../../core/firewall/gke-rules.js';
+import type { FirewallRule } from '../../core/firewall/rule.js';
+import type { ConfigRejection } from '../../core/config/specs.js';
+import { loadNetworkConfig } from '../../adapters/input/config-inputs.js';
 
 interface AnalyzeOptions extends ClusterOptions, OutputOptions {
   operations?: string[];
+  rules?: string[];
   now?: string;
   stuckAfter?: string[];
 }
@@ -62,6 +69,14 @@ async function totalSize(files: string[]): Promise<number | undefined> {
   return sizes.reduce((a, b) => a + b, 0);
 }
 
+/** The rules of --rules, with those GKE creates for the cluster, ready to judge flows. */
+async function firewallInForce(paths: string[], model: ClusterModel): Promise<{ firewall: { rules: FirewallRule[]; evaluator: FirewallEvaluator }; rejected: ConfigRejection[] }> {
+  const { config, rejected } = await loadNetworkConfig({ manifests: paths });
+  if (config.firewalls.length === 0) throw new UsageError(`--rules: no firewall rules in ${paths.join(', ')}`);
+  const rules = [...config.firewalls, ...(model.name ? gkeCreatedRules(model) : [])];
+  return { firewall: { rules, evaluator: new FirewallEvaluator(rules) }, rejected };
+}
+
 export function registerAnalyze(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const command = program
     .command('analyze')
@@ -69,15 +84,15 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: (code: num
     .argument('[files...]', 'gcloud logging read --format=json output, NDJSON, or Pub/Sub push bodies / CloudEvents; - or none for stdin')
     .option('--operations <file>', 'gcloud container operations list/describe --format=json output (repeatable)', collect)
     .option('--now <time>', 'the time stuck operations are measured against (RFC 3339)')
-    .option('--stuck-after <type=minutes>', 'stuck threshold per operationType, e.g. CREATE_CLUSTER=45 or default=60 (repeatable)', collect);
+    .option('--stuck-after <type=minutes>', 'stuck threshold per operationType, e.g. CREATE_CLUSTER=45 or default=60 (repeatable)', collect)
+    .option('--rules <file>', 'firewall rules in force (gcloud compute firewall-rules list JSON or ComputeFirewall manifests; repeatable): name the denying rule and verify each fix', collect);
   addClusterOptions(command);
   addOutputOptions(command);
   command.action(async (files: string[], options: AnalyzeOptions) => {
-    const analyzer = new Analyzer({
-      model: await resolveClusterModel(options),
-      now: parseNow(options.now),
-      thresholds: thresholds(options.stuckAfter),
-    });
+    const model = await resolveClusterModel(options);
+    const inForce = options.rules ? await firewallInForce(options.rules, model) : undefined;
+    const analyzer = new Analyzer({ model, now: parseNow(options.now), thresholds: thresholds(options.stuckAfter), firewall: inForce?.firewall });
+    for (const { source, reason } of inForce?.rejected ?? []) analyzer.reject(source, `--rules: ${reason}`);
     await addOperations(analyzer, options.operations ?? []);
     const inputs = files.length > 0 ? files : ['-'];
     const progress = new ProgressBar(io.stderr, io.stderrIsTTY, await totalSize(inputs), 'analyze');

@@ -2,11 +2,12 @@ import { summarizeModel, type ClusterModel, type ClusterModelSummary } from '../
 import { FindingAggregator, sortFindings, type Finding } from '../findings/finding.js';
 import { mergeOperation, type OperationState, type StuckThresholds } from '../gke/operation.js';
 import { OPERATION_RULES } from '../rules/index.js';
-import { diagnoseEntry, operationObservation } from '../diagnosis/engine.js';
+import { diagnoseEntry, operationObservation, type DiagnosisContext } from '../diagnosis/engine.js';
 import type { Endpoint } from '../diagnosis/flow.js';
 
 export interface AnalyzeOptions {
   model: ClusterModel;
+  firewall?: DiagnosisContext['firewall'];
   now: Date;
   thresholds: StuckThresholds;
   /** How many rejections to keep with their reasons; all are counted. */
@@ -46,11 +47,15 @@ export class Analyzer {
   private inferredNodes = false;
   readonly stats: AnalysisStats = { entries: 0, denied: 0, ignored: 0, rejected: 0 };
 
-  constructor(private readonly options: AnalyzeOptions) {}
+  private readonly context: DiagnosisContext;
+
+  constructor(private readonly options: AnalyzeOptions) {
+    this.context = options.firewall ? { model: options.model, firewall: options.firewall } : { model: options.model };
+  }
 
   addEntry(value: unknown, source: string): void {
     this.stats.entries++;
-    const diagnosis = diagnoseEntry(value, { model: this.options.model });
+    const diagnosis = diagnoseEntry(value, this.context);
     switch (diagnosis.kind) {
       case 'finding':
         if (diagnosis.denied) this.stats.denied++;

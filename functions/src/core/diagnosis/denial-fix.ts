@@ -6,8 +6,7 @@ import {
   renderManifest,
   type FirewallProposal,
 } from '../firewall/proposal.js';
-import type { Remediation } from '../findings/finding.js';
-import type { FixContext } from '../rules/rule.js';
+import type { DenialFix, FixContext } from '../rules/rule.js';
 import { describeDenyingRule, endpointRanges } from './describe.js';
 import type { DeniedFlow } from './flow.js';
 
@@ -24,29 +23,27 @@ export function nodeTargetTags(flow: DeniedFlow, context: FixContext): string[] 
 export interface AllowFix {
   /** Words that make the proposed rule's name, after the network name. */
   nameParts: (string | number)[];
-  ports: number[];
   description: string;
-  /** Ranges on the far side; defaults to the far endpoint's range. */
-  ranges?: string[];
   /** Instances to open; defaults to the cluster's nodes. */
   targetTags?: string[];
   summary: string;
 }
 
 /**
- * Proposes the allow rule that lets this denied flow through: same direction, the far side's
- * range, the flow's protocol and ports, on the cluster's nodes, at a priority that beats the deny.
+ * Proposes the allow rule that lets this denied flow through and nothing more: same direction,
+ * the far side's class range, the flow's protocol and port, on the cluster's nodes, at a priority
+ * that beats the deny.
  */
-export function allowRuleFix(flow: DeniedFlow, context: FixContext, fix: AllowFix): Remediation {
+export function allowRuleFix(flow: DeniedFlow, context: FixContext, fix: AllowFix): DenialFix {
   const ingress = flow.direction === 'INGRESS';
-  const ranges = fix.ranges ?? endpointRanges(ingress ? flow.src : flow.dst);
+  const ranges = endpointRanges(ingress ? flow.src : flow.dst);
   const network = flow.network ?? context.model.network;
   const proposal: FirewallProposal = {
-    name: gcpResourceName(network ?? 'kf', 'allow', ...fix.nameParts),
+    name: gcpResourceName(network ?? 'kf', 'allow', ...fix.nameParts, ...portsOf(flow)),
     direction: flow.direction,
     priority: priorityAbove(flow.rule?.priority),
     protocol: flow.protocol,
-    ports: fix.ports,
+    ports: portsOf(flow),
     targetTags: fix.targetTags ?? nodeTargetTags(flow, context),
     description: fix.description,
   };
@@ -55,9 +52,12 @@ export function allowRuleFix(flow: DeniedFlow, context: FixContext, fix: AllowFi
   if (ingress) proposal.sourceRanges = ranges;
   else proposal.destinationRanges = ranges;
   return {
-    summary: `${fix.summary} It must have a smaller priority number than ${describeDenyingRule(flow)}.`,
-    gcloud: renderGcloud(proposal),
-    manifest: renderManifest(proposal),
+    remediation: {
+      summary: `${fix.summary} It must have a smaller priority number than ${describeDenyingRule(flow)}.`,
+      gcloud: renderGcloud(proposal),
+      manifest: renderManifest(proposal),
+    },
+    proposal,
   };
 }
 

@@ -4,15 +4,24 @@ import { FirewallPayloadSchema } from '../logs/firewall-log.js';
 import { isGkeAuditEntry, operationFromAuditEntry } from '../gke/audit-log.js';
 import type { OperationState } from '../gke/operation.js';
 import { findWebhookFailureText, parseWebhookFailure } from '../kubernetes/webhook-failure.js';
-import type { Observation } from '../findings/finding.js';
+import type { Observation, ObservationDetail, Remediation } from '../findings/finding.js';
+import type { FirewallEvaluator, Traffic, Verdict } from '../firewall/evaluator.js';
+import type { FirewallRule } from '../firewall/rule.js';
+import { verifyProposal } from '../firewall/verify.js';
+import { PLACEHOLDER_NODE_TAG } from '../firewall/proposal.js';
+import { parseCidr } from '../net/cidr.js';
+import type { DenialFix } from '../rules/rule.js';
+import { trafficOfFlow } from './traffic.js';
 import { DENIAL_RULES, webhookCallFailed } from '../rules/index.js';
 import type { OperationRule, OperationContext } from '../rules/operation-rule.js';
-import { endpointLabel } from './describe.js';
+import { endpointLabel, endpointRanges } from './describe.js';
 import { portsOf } from './denial-fix.js';
-import { flowFromFirewallPayload, FlowError, type DeniedFlow } from './flow.js';
+import { flowFromFirewallPayload, FlowError, type DeniedFlow, type DenyingRule } from './flow.js';
 
 export interface DiagnosisContext {
   model: ClusterModel;
+  /** The firewall rules in force (`analyze --rules`): they name the denying rule and prove each fix. */
+  firewall?: { rules: FirewallRule[]; evaluator: FirewallEvaluator };
 }
 
 export type Diagnosis =
@@ -34,11 +43,46 @@ function denialResources(flow: DeniedFlow): string[] {
   return [...vms, ...addresses];
 }
 
-export function denialObservation(flow: DeniedFlow, context: DiagnosisContext, time: string | undefined): Observation {
+/** With --rules, the fix is proved against every rule in force before it is proposed. */
+function verifiedFix(flow: DeniedFlow, fix: DenialFix, firewall: NonNullable<DiagnosisContext['firewall']>, traffic: Traffic, blocking: string): Remediation {
+  if (!fix.proposal) return fix.remediation;
+  const proof = verifyProposal(firewall.rules, fix.proposal, traffic, endpointRanges(flow.direction === 'INGRESS' ? flow.src : flow.dst).map(parseCidr));
+  const verified = proof.letsThrough && proof.minimal;
+  const why = fix.proposal.targetTags.includes(PLACEHOLDER_NODE_TAG)
+    ? "the nodes' tag is unknown (pass --cluster)"
+    : proof.letsThrough
+      ? 'it opens more than this flow'
+      : `it would not win over ${blocking}; change that rule instead`;
+  const summary = verified
+    ? `${fix.remediation.summary} Verified against the ${firewall.rules.length} given rules: it lets this flow through and opens nothing beyond its range and port.`
+    : `${fix.remediation.summary} Not verified: ${why}.`;
+  return { ...fix.remediation, summary, verified };
+}
+
+/** The flow as the rules in force judge it: the rule that denies it now replaces the logged one. */
+function withCurrentRule(flow: DeniedFlow, verdict: Verdict | undefined): DeniedFlow {
+  if (!verdict || verdict.allowed || verdict.rule.name === flow.rule?.name) return flow;
+  const { rule } = verdict;
+  const current: DenyingRule = { reference: `network:${rule.network ?? flow.network ?? ''}/firewall:${rule.name}`, name: rule.name, priority: rule.priority, targetTags: rule.targetTags };
+  if (rule.network) current.network = rule.network;
+  return { ...flow, rule: current };
+}
+
+export function denialObservation(logged: DeniedFlow, context: DiagnosisContext, time: string | undefined): Observation {
+  const { firewall } = context;
+  const traffic = firewall ? trafficOfFlow(logged, context.model) : undefined;
+  const verdict = firewall && traffic ? firewall.evaluator.evaluate(traffic) : undefined;
+  const flow = withCurrentRule(logged, verdict);
   const rule = DENIAL_RULES.find((candidate) => candidate.matches(flow))!;
   const source = endpointLabel(flow.src);
   const destination = endpointLabel(flow.dst);
   const firewallRule = flow.rule?.name ?? null;
+  const detail = (): ObservationDetail => {
+    const fix = rule.fix(flow, context);
+    if (!firewall || !traffic || !verdict) return { explanation: rule.explain(flow), remediation: fix.remediation };
+    const now = verdict.allowed ? ` The given rules now allow this flow (by ${verdict.rule.name}): it was fixed after these entries, or the instance's tags differ from what kfguard assumed.` : '';
+    return { explanation: rule.explain(flow) + now, remediation: verifiedFix(flow, fix, firewall, traffic, verdict.rule.name) };
+  };
   const observation: Observation = {
     rule: rule.id,
     severity: rule.severity,
@@ -55,7 +99,7 @@ export function denialObservation(flow: DeniedFlow, context: DiagnosisContext, t
     },
     firewallRule,
     resources: denialResources(flow),
-    detail: () => ({ explanation: rule.explain(flow), remediation: rule.fix(flow, context) }),
+    detail,
   };
   if (time) observation.time = time;
   return observation;

@@ -29,6 +29,8 @@ export interface Remediation {
   gcloud: string | null;
   /** A Config Connector manifest (YAML) that fixes it; null where none applies. */
   manifest: string | null;
+  /** Set by `analyze --rules`: whether the firewall evaluator proved the proposed rule. */
+  verified?: boolean;
 }
 
 /** The prose and the fix of an observation: built only when a finding is first created, as rendering them costs more than diagnosing. */

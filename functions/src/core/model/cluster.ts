@@ -19,6 +19,8 @@ export interface ClusterModel {
   serviceCidrs: Cidr[];
   /** Network tags on the nodes, GKE's `gke-NAME-HASH-node` first. */
   nodeTags: string[];
+  /** Service accounts the nodes run as, for rules that target or match them. */
+  nodeServiceAccounts?: string[];
   privateNodes?: boolean;
   privateEndpoint?: boolean;
   authorizedNetworks?: boolean;
@@ -66,11 +68,11 @@ export const GkeClusterSchema = z.looseObject({
     .optional()
     .nullable(),
   masterAuthorizedNetworksConfig: z.looseObject({ enabled: z.boolean().optional() }).optional().nullable(),
-  nodeConfig: z.looseObject({ tags: z.array(z.string()).optional() }).optional().nullable(),
+  nodeConfig: z.looseObject({ tags: z.array(z.string()).optional(), serviceAccount: optionalString }).optional().nullable(),
   nodePools: z
     .array(
       z.looseObject({
-        config: z.looseObject({ tags: z.array(z.string()).optional() }).optional().nullable(),
+        config: z.looseObject({ tags: z.array(z.string()).optional(), serviceAccount: optionalString }).optional().nullable(),
         networkConfig: z.looseObject({ podIpv4CidrBlock: optionalString }).optional().nullable(),
       }),
     )
@@ -132,6 +134,8 @@ export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
   for (const tag of cluster.nodeConfig?.tags ?? []) tags.add(tag);
   for (const pool of cluster.nodePools ?? []) for (const tag of pool.config?.tags ?? []) tags.add(tag);
   model.nodeTags = [...tags];
+  const accounts = [cluster.nodeConfig?.serviceAccount, ...(cluster.nodePools ?? []).map((pool) => pool.config?.serviceAccount)];
+  model.nodeServiceAccounts = [...new Set(accounts.filter((account): account is string => Boolean(account)))];
   for (const kind of ['master', 'node', 'pod', 'service'] as const) {
     if (rangesOf(model, kind).length > 0) model.origins[kind] = 'cluster';
   }

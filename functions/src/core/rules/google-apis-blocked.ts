@@ -1,5 +1,5 @@
 import { INTERNAL_CLASSES } from '../diagnosis/flow.js';
-import { describeDenial } from '../diagnosis/describe.js';
+import { describeDenial, describePort } from '../diagnosis/describe.js';
 import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
@@ -16,8 +16,7 @@ export const googleApisBlocked: DenialRule = {
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
       nameParts: ['google-apis-egress'],
-      ports: [443],
       description: 'kfguard: private Google access through the restricted VIP',
-      summary: `Allow egress tcp 443 to ${flow.dst.range?.text ?? '199.36.153.4/30'}.`,
+      summary: `Allow egress ${describePort(flow)} to ${flow.dst.range?.text ?? '199.36.153.4/30'}.`,
     }),
 };

@@ -1,5 +1,5 @@
 import { describeDenial, describePort } from '../diagnosis/describe.js';
-import { allowRuleFix, portsOf } from '../diagnosis/denial-fix.js';
+import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
 export const healthCheckBlocked: DenialRule = {
@@ -14,8 +14,7 @@ export const healthCheckBlocked: DenialRule = {
   explain: (flow) => `${describeDenial(flow)} Backends that cannot be probed are marked unhealthy and get no traffic.`,
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
-      nameParts: ['health', flow.direction === 'INGRESS' ? 'ingress' : 'egress', ...portsOf(flow)],
-      ports: portsOf(flow),
+      nameParts: ['health', flow.direction === 'INGRESS' ? 'ingress' : 'egress'],
       description: `kfguard: Google health checks on ${describePort(flow)}`,
       summary: `Allow Google's health-check ranges on ${describePort(flow)} (${flow.direction.toLowerCase()}).`,
     }),

@@ -1,5 +1,5 @@
 import { describeDenial, describePort } from '../diagnosis/describe.js';
-import { allowRuleFix, portsOf } from '../diagnosis/denial-fix.js';
+import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
 export const iapBlocked: DenialRule = {
@@ -13,8 +13,7 @@ export const iapBlocked: DenialRule = {
   explain: (flow) => `${describeDenial(flow)} IAP TCP forwarding (SSH, tunnels) to private nodes needs this range allowed.`,
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
-      nameParts: ['iap', flow.protocol, ...portsOf(flow)],
-      ports: portsOf(flow),
+      nameParts: ['iap', flow.protocol],
       description: `kfguard: IAP TCP forwarding on ${describePort(flow)}`,
       summary: `Allow IAP TCP forwarding (35.235.240.0/20) on ${describePort(flow)}.`,
     }),

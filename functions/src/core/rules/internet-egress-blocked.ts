@@ -1,6 +1,6 @@
 import { INTERNAL_CLASSES, type DeniedFlow } from '../diagnosis/flow.js';
 import { describeDenial, describePort } from '../diagnosis/describe.js';
-import { allowRuleFix, portsOf } from '../diagnosis/denial-fix.js';
+import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
 const looksLikeGoogleApiCall = (flow: DeniedFlow): boolean => flow.dst.cls === 'google-public' && flow.dstPort === 443;
@@ -22,6 +22,7 @@ export const internetEgressBlocked: DenialRule = {
   fix: (flow, context) =>
     looksLikeGoogleApiCall(flow)
       ? {
+          remediation: {
           summary:
             'Make Google API names resolve to the restricted VIP: private Cloud DNS zones for googleapis.com and gcr.io (and pkg.dev) with A records 199.36.153.4-7 and a wildcard CNAME, visible to the cluster network.',
           gcloud: [
@@ -30,10 +31,10 @@ export const internetEgressBlocked: DenialRule = {
             "gcloud dns record-sets create '*.googleapis.com.' --zone=googleapis --type=CNAME --ttl=300 --rrdatas=restricted.googleapis.com.",
           ].join('\n'),
           manifest: null,
+          },
         }
       : allowRuleFix(flow, context, {
-          nameParts: ['egress', flow.dst.ip.text.replace(/[.:]/g, '-'), ...portsOf(flow)],
-          ports: portsOf(flow),
+          nameParts: ['egress', flow.dst.ip.text.replace(/[.:]/g, '-')],
           description: `kfguard: egress to ${flow.dst.ip.text} on ${describePort(flow)}`,
           summary: `If the cluster must reach ${flow.dst.ip.text}, allow egress to it on ${describePort(flow)}; Cloud NAT and a 0.0.0.0/0 route to the default internet gateway must exist too.`,
         }),

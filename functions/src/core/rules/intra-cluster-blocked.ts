@@ -1,6 +1,6 @@
 import { CLUSTER_CLASSES } from '../diagnosis/flow.js';
 import { describeDenial } from '../diagnosis/describe.js';
-import { allowRuleFix, portsOf } from '../diagnosis/denial-fix.js';
+import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
 export const intraClusterBlocked: DenialRule = {
@@ -16,7 +16,6 @@ export const intraClusterBlocked: DenialRule = {
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
       nameParts: ['intra-cluster', flow.direction === 'INGRESS' ? 'ingress' : 'egress'],
-      ports: portsOf(flow),
       description: 'kfguard: traffic inside the cluster',
       summary: 'Allow traffic between the cluster\'s node, pod and service ranges.',
     }),

@@ -1,6 +1,6 @@
 import { GKE_MASTER_PORTS } from '../net/well-known.js';
 import type { DeniedFlow } from '../diagnosis/flow.js';
-import { describeDenial } from '../diagnosis/describe.js';
+import { describeDenial, describePort } from '../diagnosis/describe.js';
 import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
@@ -22,8 +22,7 @@ export const masterToNodeBlocked: DenialRule = {
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
       nameParts: ['master', 'ingress'],
-      ports: [...GKE_MASTER_PORTS],
       description: 'kfguard: control plane to nodes (kubelet and webhooks on 443)',
-      summary: 'Restore control-plane access to the nodes on tcp 443 and 10250 with an allow rule from the control-plane range.',
+      summary: `Restore control-plane access to the nodes on ${describePort(flow)} with an allow rule from the control-plane range.`,
     }),
 };

@@ -1,6 +1,5 @@
-import { CONTROL_PLANE_API_PORT } from '../net/well-known.js';
 import { CLUSTER_CLASSES } from '../diagnosis/flow.js';
-import { describeDenial } from '../diagnosis/describe.js';
+import { describeDenial, describePort } from '../diagnosis/describe.js';
 import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
@@ -17,8 +16,7 @@ export const nodeToMasterBlocked: DenialRule = {
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
       nameParts: ['master', 'egress'],
-      ports: [CONTROL_PLANE_API_PORT, 10250],
       description: 'kfguard: nodes to the control plane',
-      summary: 'Allow egress from the nodes to the control-plane range on tcp 443 and 10250.',
+      summary: `Allow egress from the nodes to the control-plane range on ${describePort(flow)}.`,
     }),
 };

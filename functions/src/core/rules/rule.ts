@@ -1,6 +1,7 @@
 import type { ClusterModel } from '../model/cluster.js';
 import type { DeniedFlow } from '../diagnosis/flow.js';
 import type { Remediation, Severity } from '../findings/finding.js';
+import type { FirewallProposal } from '../firewall/proposal.js';
 
 /** Where a rule's evidence comes from; also groups the rules in docs/rules.md. */
 export type RuleSource = 'firewall-log' | 'kubernetes-log' | 'gke-operation' | 'configuration' | 'cluster-state';
@@ -21,10 +22,16 @@ export interface FixContext {
   model: ClusterModel;
 }
 
+/** A fix for a denial; `proposal` is the allow rule it proposes, when it is one, so it can be verified. */
+export interface DenialFix {
+  remediation: Remediation;
+  proposal?: FirewallProposal;
+}
+
 /** A rule that explains one kind of DENIED firewall log entry. */
 export interface DenialRule extends RuleInfo {
   source: 'firewall-log';
   matches(flow: DeniedFlow): boolean;
   explain(flow: DeniedFlow): string;
-  fix(flow: DeniedFlow, context: FixContext): Remediation;
+  fix(flow: DeniedFlow, context: FixContext): DenialFix;
 }

@@ -1,5 +1,5 @@
 import { describeDenial } from '../diagnosis/describe.js';
-import { allowRuleFix, portsOf } from '../diagnosis/denial-fix.js';
+import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import type { DenialRule } from './rule.js';
 
 export const unclassifiedDenial: DenialRule = {
@@ -13,8 +13,7 @@ export const unclassifiedDenial: DenialRule = {
   explain: (flow) => describeDenial(flow),
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
-      nameParts: [flow.direction === 'INGRESS' ? 'ingress' : 'egress', flow.protocol, ...portsOf(flow)],
-      ports: portsOf(flow),
+      nameParts: [flow.direction === 'INGRESS' ? 'ingress' : 'egress', flow.protocol],
       targetTags: flow.rule?.targetTags ?? [],
       description: `kfguard: ${flow.src.ip.text} to ${flow.dst.ip.text}`,
       summary: 'Only if this traffic is expected: allow exactly this flow.',

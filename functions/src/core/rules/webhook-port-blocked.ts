@@ -1,6 +1,6 @@
 import { GKE_MASTER_PORTS } from '../net/well-known.js';
 import { describeDenial, describePort } from '../diagnosis/describe.js';
-import { allowRuleFix, portsOf } from '../diagnosis/denial-fix.js';
+import { allowRuleFix } from '../diagnosis/denial-fix.js';
 import { webhooksServingPort } from '../kubernetes/known-webhooks.js';
 import { isControlPlaneToCluster } from './master-to-node-blocked.js';
 import type { DenialRule } from './rule.js';
@@ -21,8 +21,7 @@ export const webhookPortBlocked: DenialRule = {
   },
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
-      nameParts: ['webhook', flow.protocol, ...portsOf(flow)],
-      ports: portsOf(flow),
+      nameParts: ['webhook', flow.protocol],
       description: `kfguard: control plane to webhook on ${describePort(flow)}`,
       summary: `Allow ${describePort(flow)} from the control-plane range to the nodes.`,
     }),

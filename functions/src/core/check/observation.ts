@@ -1,0 +1,25 @@
+import type { FlowSummary, Observation, Remediation } from '../findings/finding.js';
+import type { RuleInfo } from '../rules/rule.js';
+
+export interface CheckResult {
+  /** What makes this result distinct from others of the same rule. */
+  key: (string | number | undefined)[];
+  flow?: FlowSummary;
+  firewallRule?: string;
+  resources: string[];
+  explanation: string;
+  remediation: Remediation;
+}
+
+export function checkObservation(rule: RuleInfo, result: CheckResult): Observation {
+  return {
+    rule: rule.id,
+    severity: rule.severity,
+    title: rule.title,
+    key: [rule.id, ...result.key].map((part) => part ?? '').join('|'),
+    flow: result.flow ?? null,
+    firewallRule: result.firewallRule ?? null,
+    resources: result.resources,
+    detail: () => ({ explanation: result.explanation, remediation: result.remediation }),
+  };
+}

@@ -1,0 +1,50 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { CORPUS_DIR } from './analyze-vs-jq.js';
+import { measure } from './measure.js';
+
+/** A network with `count` firewall rules of the shapes real projects accumulate, in gcloud's export form. */
+function firewallExport(count: number): unknown[] {
+  const rules: unknown[] = [];
+  const network = 'https://www.googleapis.com/compute/v1/projects/acme-ml-prod/global/networks/kf-prod';
+  for (let i = 0; i < count; i++) {
+    const ingress = i % 3 !== 0;
+    const octet = (n: number) => (i * n) % 250;
+    rules.push({
+      kind: 'compute#firewall',
+      name: `team-${i % 97}-rule-${i}`,
+      network,
+      direction: ingress ? 'INGRESS' : 'EGRESS',
+      priority: 100 + (i % 60000),
+      [i % 11 === 0 ? 'denied' : 'allowed']: [{ IPProtocol: i % 5 === 0 ? 'udp' : 'tcp', ports: [String(1024 + (i % 50000)), `${2000 + (i % 1000)}-${3000 + (i % 1000)}`] }],
+      [ingress ? 'sourceRanges' : 'destinationRanges']: [`${10 + (i % 80)}.${octet(7)}.${octet(13)}.0/24`, `192.168.${octet(3)}.0/24`],
+      targetTags: i % 4 === 0 ? [`team-${i % 97}`] : [],
+      logConfig: { enable: i % 2 === 0 },
+      disabled: i % 50 === 0,
+    });
+  }
+  rules.push(
+    { kind: 'compute#firewall', name: 'kf-prod-deny-egress', network, direction: 'EGRESS', priority: 1100, denied: [{ IPProtocol: 'tcp', ports: ['0-65535'] }], destinationRanges: ['0.0.0.0/0'], logConfig: { enable: true } },
+    { kind: 'compute#firewall', name: 'kf-prod-deny-ingress', network, direction: 'INGRESS', priority: 65534, denied: [{ IPProtocol: 'all' }], sourceRanges: ['0.0.0.0/0'], logConfig: { enable: true } },
+  );
+  return rules;
+}
+
+export interface CheckBench {
+  rules: number;
+  seconds: number;
+  findings: number;
+}
+
+/** Times `kfguard check` end to end (process start, reading, every check) on a large rule set. */
+export async function benchCheck(count: number): Promise<CheckBench> {
+  mkdirSync(CORPUS_DIR, { recursive: true });
+  const rulesFile = `${CORPUS_DIR}/firewall-rules-${count}.json`;
+  writeFileSync(rulesFile, JSON.stringify(firewallExport(count)));
+  const out = `${CORPUS_DIR}/check-${count}.json`;
+  const flags = ['--master-cidr', '172.16.0.32/28', '--node-cidr', '10.10.10.0/24', '--pod-cidr', '10.1.0.0/16', '--manifests', 'functions/samples/kubeflow-webhooks.yaml'];
+  const run = await measure(process.execPath, ['bin/kfguard.js', 'check', '--gcloud', rulesFile, ...flags, '--format', 'json', '--fail-on', 'none'], { stdoutFile: out });
+  if (run.exitCode !== 0) throw new Error(`kfguard check exited ${run.exitCode}`);
+  const { readFile } = await import('node:fs/promises');
+  const report = JSON.parse(await readFile(out, 'utf8')) as { findings: unknown[]; stats: { firewallRules: number } };
+  return { rules: report.stats.firewallRules, seconds: run.seconds, findings: report.findings.length };
+}

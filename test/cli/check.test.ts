@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { runCli } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { dropDocument, editedFixture, type Edit } from '../helpers/edit-fixture.js';
+
+const BLUEPRINT = fixturePath('check/blueprint');
+const WEBHOOKS = 'functions/samples/kubeflow-webhooks.yaml';
+
+async function check(args: string[]): Promise<{ code: number; report: any; stderr: string }> {
+  const result = await runCli(['check', '--format', 'json', ...args]);
+  return { code: result.code, report: result.stdout ? JSON.parse(result.stdout) : undefined, stderr: result.stderr };
+}
+
+async function checkEdited(edits: Edit[], extra: string[] = []): Promise<any[]> {
+  const { report } = await check(['--manifests', editedFixture('check/blueprint', edits), ...extra]);
+  return report.findings;
+}
+
+const rules = (findings: any[]): string[] => findings.map((f) => f.rule).sort();
+
+describe('kfguard check on blueprint-shaped manifests', () => {
+  it('a complete private network has no findings, and kpt files are skipped', async () => {
+    const { code, report } = await check(['--manifests', BLUEPRINT]);
+    expect(report.findings).toEqual([]);
+    expect(report.rejected).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.clusters[0]).toMatchObject({ name: 'kf-test', network: 'kf-test', masterCidr: '172.16.0.32/28', nodeCidrs: ['10.10.10.0/24'], podCidrs: ['10.1.0.0/16'], serviceCidrs: ['10.10.11.0/24'] });
+    expect(report.stats).toMatchObject({ firewallRules: 9, routes: 2, clusters: 1 });
+  });
+
+  it('resolves every webhook port through Service and workload and finds them all reachable', async () => {
+    const { report } = await check(['--manifests', BLUEPRINT, WEBHOOKS]);
+    // Only the Artifact Registry image needs something the blueprint lacks.
+    expect(report.findings.map((f: any) => [f.rule, f.resources])).toEqual([['private-dns-missing', ['domain:pkg.dev']]]);
+  });
+
+  describe('webhook-port-not-allowed', () => {
+    it('one finding per blocked port, naming the webhooks behind it', async () => {
+      const findings = await checkEdited([['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-knative-katib')]], [WEBHOOKS]);
+      const webhooks = findings.filter((f) => f.rule === 'webhook-port-not-allowed');
+      expect(webhooks.map((f) => f.flow.ports)).toEqual([[8443], [4443]]);
+      const knative = webhooks[0];
+      expect(knative.resources).toEqual(['webhook:validation.webhook.serving.knative.dev', 'webhook:validator.experiment.katib.kubeflow.org']);
+      expect(knative.firewallRule).toBe('kf-test-deny-ingress');
+      expect(knative.flow).toMatchObject({ direction: 'INGRESS', protocol: 'tcp', source: '172.16.0.32/28', destination: '10.1.0.0/16' });
+      expect(knative.remediation.gcloud).toContain('--allow=tcp:8443');
+      expect(knative.remediation.gcloud).toContain('--source-ranges=172.16.0.32/28');
+      expect(knative.remediation.gcloud).toContain('--priority=1000');
+      expect(knative.remediation.summary).toContain('lets the traffic through and opens nothing more');
+      expect(webhooks[1].explanation).toContain('targetPort https-webhook → containerPort 4443');
+    });
+
+    it('resolves a named targetPort to the container that names it, not to another container port', async () => {
+      const findings = await checkEdited([['firewall.yaml', '"15017", "9443"', '"15017"']], [WEBHOOKS]);
+      const kserve = findings.find((f) => f.rule === 'webhook-port-not-allowed');
+      expect(kserve.flow.ports).toEqual([9443]);
+      expect(kserve.resources).toEqual(['webhook:inferenceservice.kserve-webhook-server.defaulter', 'webhook:inferenceservice.kserve-webhook-server.pod-mutator']);
+    });
+
+    it("tells a Kubernetes Service from a serviceusage.cnrm Service", async () => {
+      const { report } = await check(['--manifests', BLUEPRINT, WEBHOOKS]);
+      expect(report.rejected).toEqual([]);
+      expect(report.stats.webhooks).toBe(7);
+    });
+  });
+
+  describe('required-flow-blocked', () => {
+    it('node-to-master when master-egress names another /28, with the blocking rule', async () => {
+      const findings = await checkEdited([['firewall.yaml', '  - 172.16.0.32/28\n  direction: EGRESS', '  - 172.16.0.16/28\n  direction: EGRESS']]);
+      expect(rules(findings)).toEqual(['master-cidr-mismatch', 'required-flow-blocked', 'required-flow-blocked']);
+      const flow = findings.find((f) => f.rule === 'required-flow-blocked' && f.flow.source === '10.10.10.0/24');
+      expect(flow).toMatchObject({ firewallRule: 'kf-test-deny-egress', flow: { name: 'node-to-master', direction: 'EGRESS', destination: '172.16.0.32/28', ports: [443] } });
+      // 1000 already beats the deny at 1100.
+      expect(flow.remediation.gcloud).toContain('--priority=1000');
+      const mismatch = findings.find((f) => f.rule === 'master-cidr-mismatch');
+      expect(mismatch.firewallRule).toBe('kf-test-master-egress');
+      expect(mismatch.remediation.gcloud).toBe('gcloud compute firewall-rules update kf-test-master-egress --destination-ranges=172.16.0.32/28');
+    });
+
+    it('health checks denied by a hardening rule above them', async () => {
+      const findings = await checkEdited([['firewall.yaml', 'priority: 65534', 'priority: 900']]);
+      const names = findings.filter((f) => f.rule === 'required-flow-blocked').map((f) => f.flow.name);
+      expect(names).toEqual(expect.arrayContaining(['master-to-node', 'health-check-to-node', 'intra-cluster']));
+      const health = findings.find((f) => f.flow?.name === 'health-check-to-node');
+      expect(health).toMatchObject({ firewallRule: 'kf-test-deny-ingress', flow: { source: '35.191.0.0/16,130.211.0.0/22', ports: [80, 443] } });
+      expect(health.remediation.gcloud).toContain('--priority=899');
+    });
+
+    it('node-to-google-apis without the apis-egress allow', async () => {
+      const findings = await checkEdited([['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-apis-egress')]]);
+      expect(findings.map((f) => [f.rule, f.flow?.name, f.firewallRule])).toEqual([['required-flow-blocked', 'node-to-google-apis', 'kf-test-deny-egress']]);
+    });
+  });
+
+  it('deny-logging-disabled and no-logged-catch-all-deny', async () => {
+    const findings = await checkEdited([
+      ['firewall.yaml', 'enableLogging: true # {"$kpt-set":"log-firewalls"}', 'enableLogging: false # {"$kpt-set":"log-firewalls"}'],
+      ['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-deny-ingress')],
+    ]);
+    expect(findings.map((f) => [f.rule, f.firewallRule ?? f.flow?.direction])).toEqual([
+      ['deny-logging-disabled', 'kf-test-deny-egress'],
+      ['no-logged-catch-all-deny', 'INGRESS'],
+      ['no-logged-catch-all-deny', 'EGRESS'],
+    ]);
+    expect(findings[0].remediation.gcloud).toBe('gcloud compute firewall-rules update kf-test-deny-egress --enable-logging');
+  });
+
+  describe('routes', () => {
+    it('route-priority-inverted when the default route does not lose', async () => {
+      const findings = await checkEdited([['network.yaml', 'priority: 1100', 'priority: 1000']]);
+      expect(findings.map((f) => [f.rule, f.resources[0]])).toEqual([['route-priority-inverted', 'route:kf-test-internet']]);
+    });
+
+    it('a kept default route counts, at GCP default priority 1000', async () => {
+      const findings = await checkEdited([
+        ['network.yaml', 'deleteDefaultRoutesOnCreate: true', 'deleteDefaultRoutesOnCreate: false'],
+        ['network.yaml', dropDocument('ComputeRoute', 'kf-test-internet')],
+      ]);
+      expect(rules(findings)).toEqual(['route-priority-inverted']);
+    });
+
+    it('private-apis-route-missing, and internet-route-missing for NAT without a default route', async () => {
+      const findings = await checkEdited([
+        ['network.yaml', dropDocument('ComputeRoute', 'kf-test-google-apis')],
+        ['network.yaml', dropDocument('ComputeRoute', 'kf-test-internet')],
+      ]);
+      expect(rules(findings)).toEqual(['internet-route-missing', 'private-apis-route-missing']);
+      const missing = findings.find((f) => f.rule === 'private-apis-route-missing');
+      expect(parseYaml(missing.remediation.manifest)).toMatchObject({ kind: 'ComputeRoute', spec: { destRange: '199.36.153.4/30', nextHopGateway: 'default-internet-gateway' } });
+    });
+  });
+
+  it('private-dns-missing per domain, also when the record does not point at the VIP', async () => {
+    const findings = await checkEdited([
+      ['dns.yaml', dropDocument('DNSManagedZone', 'kf-test-gcr')],
+      ['dns.yaml', '  name: "restricted.googleapis.com."\n  type: A\n  ttl: 300\n  managedZoneRef:\n    name: kf-test-goog-apis\n  rrdatas: [199.36.153.4, 199.36.153.5, 199.36.153.6, 199.36.153.7]', '  name: "restricted.googleapis.com."\n  type: A\n  ttl: 300\n  managedZoneRef:\n    name: kf-test-goog-apis\n  rrdatas: [142.250.72.10]'],
+    ]);
+    const dns = findings.filter((f) => f.rule === 'private-dns-missing');
+    expect(dns.map((f) => f.resources[0])).toEqual(['domain:googleapis.com', 'domain:gcr.io']);
+    // The gcr.io records now point at a zone that is gone.
+    expect(rules(findings.filter((f) => f.rule !== 'private-dns-missing'))).toEqual(['dangling-reference', 'dangling-reference']);
+    const [apis, gcr] = dns;
+    expect(apis.explanation).toContain('storage.googleapis.com. resolves to 142.250.72.10');
+    expect(parseAllDocuments(gcr.remediation.manifest).map((d) => d.toJS().kind)).toEqual(['DNSManagedZone', 'DNSRecordSet', 'DNSRecordSet']);
+  });
+
+  it('cloud-nat-missing', async () => {
+    const findings = await checkEdited([['nat.yaml', dropDocument('ComputeRouterNAT', 'kf-test')]]);
+    expect(findings.map((f) => [f.rule, f.resources])).toEqual([['cloud-nat-missing', ['network:kf-test', 'region:us-central1']]]);
+  });
+
+  it('cluster-not-private and authorized-networks-disabled', async () => {
+    const findings = await checkEdited([
+      ['cluster.yaml', 'enablePrivateNodes: true', 'enablePrivateNodes: false'],
+      ['cluster.yaml', / {2}masterAuthorizedNetworksConfig:\n {4}cidrBlocks:\n {4}- displayName: corp\n {6}cidrBlock: 203.0.113.0\/24\n/, ''],
+    ]);
+    // A public cluster's control plane does not come through the VPC firewall: no flow findings.
+    expect(rules(findings)).toEqual(['authorized-networks-disabled', 'cluster-not-private']);
+  });
+
+  it('unset-setter and dangling-reference on an unconfigured package', async () => {
+    const findings = await checkEdited([
+      ['network.yaml', 'region: us-central1 # {"$kpt-set":"gcloud.compute.region"}', 'region: REGION # {"$kpt-set":"gcloud.compute.region"}'],
+      ['nat.yaml', 'routerRef:\n    name: kf-test', 'routerRef:\n    name: name'],
+    ]);
+    const byRule: Record<string, any[]> = {};
+    for (const finding of findings) (byRule[finding.rule] ??= []).push(finding);
+    expect(byRule['unset-setter']?.map((f: any) => [f.resources, f.severity])).toEqual([
+      [['ComputeRouterNAT/kf-test:spec.routerRef.name'], 'warning'],
+      [['ComputeSubnetwork/kf-test:spec.region'], 'warning'],
+    ]);
+    expect(byRule['dangling-reference']?.[0].explanation).toMatch(/ComputeRouterNAT\/kf-test .* has routerRef.name "name", but no ComputeRouter of that name is defined/);
+    expect(byRule['cloud-nat-missing']).toHaveLength(1);
+  });
+});
+
+describe('check inputs', () => {
+  it('rejects bad documents with their line and keeps the rest', async () => {
+    const dir = editedFixture('check/blueprint', [
+      ['firewall.yaml', '"15017", "9443"', '"15017", "99999"'],
+      ['dns.yaml', 'rrdatas: ["gcr.io."]', 'rrdatas: ["gcr.io."]\n  bad: [unclosed'],
+    ]);
+    const { report } = await check(['--manifests', dir]);
+    expect(report.rejected).toEqual([
+      { source: `${dir}/dns.yaml:14`, reason: expect.stringMatching(/^invalid YAML/) },
+      { source: `${dir}/firewall.yaml:93`, reason: 'ComputeFirewall/kf-test-istio: allow[0].ports[1]: "99999" is not a valid port range (0-65535, low-high)' },
+    ]);
+    expect(report.stats.firewallRules).toBe(8);
+  });
+
+  it('survives a YAML alias bomb', async () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    const dir = editedFixture('check/blueprint', [['nat.yaml', (text) => `${text}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n${bomb.replace(/^/gm, '  ')}\n`]]);
+    const { report, code } = await check(['--manifests', dir]);
+    expect(report.rejected).toEqual([{ source: expect.stringMatching(/nat\.yaml:\d+$/), reason: expect.stringMatching(/^unreadable YAML: .*alias/i) }]);
+    expect(code).toBe(0);
+  });
+
+  it('needs some input, and a missing path is a usage error', async () => {
+    expect((await runCli(['check'])).code).toBe(2);
+    const missing = await runCli(['check', '--manifests', '/nonexistent/dir']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read /nonexistent/dir');
+  });
+
+  it('judges webhook ports from range flags alone, without a cluster manifest', async () => {
+    const { report, code } = await check(['--manifests', WEBHOOKS, '--master-cidr', '172.16.0.32/28', '--pod-cidr', '10.1.0.0/16']);
+    expect(code).toBe(1);
+    expect(report.findings.filter((f: any) => f.rule === 'webhook-port-not-allowed').map((f: any) => f.flow.ports[0])).toEqual([15017, 8443, 9443, 4443]);
+  });
+});
+
+describe('kfguard check on gcloud and kubectl exports', () => {
+  const GCLOUD = fixturePath('check/gcloud');
+
+  it('recognises every export by content and reports Config Connector resources that are not Ready', async () => {
+    const { report, code } = await check(['--gcloud', GCLOUD]);
+    expect(code).toBe(1);
+    expect(report.rejected).toEqual([]);
+    expect(report.stats).toMatchObject({ firewallRules: 12, routes: 6, webhooks: 3, clusters: 1 });
+    expect(report.findings.map((f: any) => [f.rule, f.resources[0]])).toEqual([
+      ['cnrm-resource-not-ready', 'ComputeFirewall/kf-test-health-ingress'],
+      ['cnrm-resource-not-ready', 'ComputeRouterNAT/kf-test'],
+    ]);
+    expect(report.findings[0].explanation).toContain('DependencyNotFound: reference ComputeNetwork kf-test-project/kf-default is not found');
+    expect(report.findings[0].remediation.gcloud).toBe('kubectl -n kf-test-project describe computefirewall kf-test-health-ingress');
+  });
+
+  it("uses GKE's real rules and node tag from the export", async () => {
+    const dir = editedFixture('check/gcloud', [['firewall-rules.json', (text) => JSON.stringify(JSON.parse(text).filter((rule: any) => rule.name !== 'kf-test-istio'))]]);
+    const { report } = await check(['--gcloud', dir]);
+    const webhook = report.findings.find((f: any) => f.rule === 'webhook-port-not-allowed');
+    expect(webhook).toMatchObject({ flow: { ports: [9443] }, firewallRule: 'kf-test-deny-ingress', resources: ['webhook:inferenceservice.kserve-webhook-server.defaulter'] });
+    expect(webhook.remediation.gcloud).toContain('--target-tags=gke-kf-test-1b2c3d4e-node');
+    expect(webhook.remediation.summary).toContain('lets the traffic through and opens nothing more');
+  });
+
+  it('keeps one copy of a rule given both as a manifest and live, and checks live references only in manifests', async () => {
+    const { report } = await check(['--manifests', BLUEPRINT, '--gcloud', fixturePath('check/gcloud/firewall-rules.json')]);
+    expect(report.stats.firewallRules).toBe(12);
+    expect(report.findings).toEqual([]);
+  });
+
+  it('rejects what it cannot recognise and keeps reading', async () => {
+    const dir = editedFixture('check/gcloud', [['routes.json', (text) => JSON.stringify([{ hello: 'world' }, ...JSON.parse(text)])]]);
+    const { report } = await check(['--gcloud', `${dir}/routes.json`]);
+    expect(report.rejected).toEqual([{ source: `${dir}/routes.json[0]`, reason: expect.stringMatching(/^not a recognised export/) }]);
+    expect(report.stats.routes).toBe(6);
+  });
+});
