@@ -8,6 +8,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Commands that need the Google clients load them in their own chunks, on demand.
+  splitting: true,
   // Dependencies stay in node_modules: the CLI always runs from an install.
   packages: 'external',
   sourcemap: true,

@@ -4,6 +4,9 @@ import { EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from './io.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerCheck } from './commands/check.js';
 import { registerDocs } from './commands/docs.js';
+import { registerDev } from './commands/dev.js';
+import { registerFindings } from './commands/findings.js';
+import { registerClusters } from './commands/clusters.js';
 import { registerDemo } from './commands/demo.js';
 
 export const VERSION = '0.1.0';
@@ -25,6 +28,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     });
   registerAnalyze(program, io, setExit);
   registerCheck(program, io, setExit);
+  registerFindings(program, io);
+  registerClusters(program, io);
+  registerDev(program, io, setExit);
   registerDocs(program, io);
   registerDemo(program, io, setExit);
   try {

@@ -1,7 +1,8 @@
 import type { ClusterModel } from '../model/cluster.js';
 import type { ClusterSpec, NetworkConfig } from './specs.js';
 
-function fillRangesFromSubnetwork(cluster: ClusterSpec, config: NetworkConfig): void {
+/** Node, pod and service ranges a cluster model lacks, from its subnetwork's primary and secondary ranges. */
+export function fillRangesFromSubnetwork(cluster: Pick<ClusterSpec, 'model' | 'podRangeName' | 'serviceRangeName'>, config: NetworkConfig): void {
   const model: ClusterModel = cluster.model;
   const candidates = config.subnetworks.filter((subnet) => (model.subnetwork ? subnet.name === model.subnetwork : !model.network || subnet.network === model.network));
   const subnet = candidates.length === 1 ? candidates[0] : undefined;

@@ -25,6 +25,7 @@ export interface ClusterModel {
   privateEndpoint?: boolean;
   authorizedNetworks?: boolean;
   status?: string;
+  statusMessage?: string;
   origins: Partial<Record<RangeKind, RangeOrigin>>;
 }
 
@@ -44,6 +45,7 @@ export const GkeClusterSchema = z.looseObject({
   network: optionalString,
   subnetwork: optionalString,
   status: optionalString,
+  statusMessage: optionalString,
   clusterIpv4Cidr: optionalString,
   servicesIpv4Cidr: optionalString,
   privateClusterConfig: z
@@ -115,6 +117,7 @@ export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
   model.network = lastSegment(cluster.networkConfig?.network ?? cluster.network);
   model.subnetwork = lastSegment(cluster.networkConfig?.subnetwork ?? cluster.subnetwork);
   model.status = cluster.status;
+  if (cluster.statusMessage) model.statusMessage = cluster.statusMessage;
   const pcc = cluster.privateClusterConfig ?? undefined;
   model.privateNodes = pcc?.enablePrivateNodes ?? cluster.networkConfig?.defaultEnablePrivateNodes ?? false;
   model.privateEndpoint = pcc?.enablePrivateEndpoint ?? false;
@@ -210,4 +213,24 @@ export function summarizeModel(model: ClusterModel): ClusterModelSummary {
   }
   if (model.masterCidr) summary.masterCidr = model.masterCidr.text;
   return summary;
+}
+
+/**
+ * What the API says now, on top of what was registered: live ranges, tags and status win where the
+ * API has them; the registry keeps what the API never reports (the subnet's node range from flags).
+ */
+export function refreshedModel(registered: ClusterModel, live: ClusterModel): ClusterModel {
+  const model: ClusterModel = { ...registered, ...Object.fromEntries(Object.entries(live).filter(([, value]) => value !== undefined)), origins: { ...registered.origins } };
+  for (const [kind, field] of [
+    ['node', 'nodeCidrs'],
+    ['pod', 'podCidrs'],
+    ['service', 'serviceCidrs'],
+  ] as const) {
+    model[field] = live[field].length > 0 ? live[field] : registered[field];
+    if (live[field].length > 0) model.origins[kind] = 'cluster';
+  }
+  model.nodeTags = live.nodeTags.length > 0 ? live.nodeTags : registered.nodeTags;
+  if (!live.masterCidr && registered.masterCidr) model.masterCidr = registered.masterCidr;
+  else if (live.masterCidr) model.origins.master = 'cluster';
+  return model;
 }

@@ -28,6 +28,7 @@ import { unsetSetter } from './unset-setter.js';
 import { internetRouteMissing } from './internet-route-missing.js';
 import { cnrmResourceNotReady } from './cnrm-resource-not-ready.js';
 import { danglingReference } from './dangling-reference.js';
+import { clusterUnhealthy } from './cluster-unhealthy.js';
 
 /** Tried in order; the first that matches explains the denial, so the catch-all comes last. */
 export const DENIAL_RULES: readonly DenialRule[] = [
@@ -63,6 +64,7 @@ export const CHECK_RULES: readonly CheckRule[] = [
   internetRouteMissing,
   cnrmResourceNotReady,
   danglingReference,
+  clusterUnhealthy,
 ];
 
 export const ALL_RULES: readonly RuleInfo[] = [...DENIAL_RULES, webhookCallFailed, ...OPERATION_RULES, ...CHECK_RULES];

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { zodIssueText } from '../core/logs/log-entry.js';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z.string().min(1).optional();
+
+const EnvSchema = z.object({
+  KFGUARD_PROJECT: optionalText,
+  GOOGLE_CLOUD_PROJECT: optionalText,
+  GCLOUD_PROJECT: optionalText,
+  KFGUARD_REGION: z.string().default('us-central1'),
+  /** Open findings not observed for this long are resolved by the sweep (fractions allowed, for tests). */
+  KFGUARD_RESOLVE_AFTER_MINUTES: z.coerce.number().positive().default(60),
+  /** A handler gives up (and lets Pub/Sub redeliver) after this long. */
+  KFGUARD_HANDLER_DEADLINE_MS: positiveInt(30_000),
+  KFGUARD_REGISTRY_CACHE_MS: positiveInt(30_000),
+  /** host:port of a Container API (GKE) served without TLS: the local stack. */
+  KFGUARD_CONTAINER_ENDPOINT: optionalText,
+  KFGUARD_LOGGING_ENDPOINT: optionalText,
+  KFGUARD_WORKFLOWS_ENDPOINT: optionalText,
+  KFGUARD_CLOUDBUILD_ENDPOINT: optionalText,
+  /** Base URLs of the Compute and DNS REST APIs (default: Google's). */
+  KFGUARD_COMPUTE_URL: z.url().default('https://compute.googleapis.com'),
+  KFGUARD_DNS_URL: z.url().default('https://dns.googleapis.com'),
+  /** Kubernetes API of the management cluster when not derived from GKE (the local stack, or a proxy). */
+  KFGUARD_KUBE_API_URL: z.url().optional(),
+  /** Where requests for https://chat.googleapis.com go instead (the local stack's recorder). */
+  KFGUARD_CHAT_API_ORIGIN: z.url().optional(),
+  /** Secret references: `projects/P/secrets/S/versions/V` (Secret Manager) or `env:VAR` (local). */
+  KFGUARD_CHAT_WEBHOOK_SECRET: optionalText,
+  KFGUARD_SMTP_URL_SECRET: optionalText,
+  KFGUARD_EMAIL_FROM: z.string().default('kfguard <kfguard@localhost>'),
+  KFGUARD_EMAIL_TO: z.string().default(''),
+  KFGUARD_DASHBOARD_URL: z.url().optional(),
+  /** Google Chat's quota per space (60 messages a minute); lower it to fold into digests sooner. */
+  KFGUARD_CHAT_PER_MINUTE: positiveInt(60),
+  KFGUARD_CHAT_WINDOW_MS: positiveInt(60_000),
+  /** First retry delay after a Chat 429 or 5xx without Retry-After; doubles up to 30 s. */
+  KFGUARD_CHAT_BACKOFF_MS: positiveInt(1_000),
+  KFGUARD_WORKFLOW: z.string().default('kfguard-deploy-kubeflow'),
+});
+
+export interface RuntimeConfig {
+  projectId: string;
+  region: string;
+  resolveAfterMinutes: number;
+  handlerDeadlineMs: number;
+  registryCacheMs: number;
+  endpoints: {
+    container?: string;
+    logging?: string;
+    workflows?: string;
+    cloudbuild?: string;
+    computeUrl: string;
+    dnsUrl: string;
+    kubeApiUrl?: string;
+    chatOrigin?: string;
+  };
+  secrets: { chatWebhook?: string; smtpUrl?: string };
+  chat: { perWindow: number; windowMs: number; backoffMs: number };
+  email: { from: string; to: string[] };
+  dashboardUrl?: string;
+  workflow: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the runtime configuration from the environment, failing loudly on a bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid kfguard configuration: ${zodIssueText(parsed.error)}`);
+  const e = parsed.data;
+  const projectId = e.KFGUARD_PROJECT ?? e.GOOGLE_CLOUD_PROJECT ?? e.GCLOUD_PROJECT;
+  if (!projectId) throw new ConfigError('set KFGUARD_PROJECT (or GOOGLE_CLOUD_PROJECT) to the project kfguard runs in');
+  return {
+    projectId,
+    region: e.KFGUARD_REGION,
+    resolveAfterMinutes: e.KFGUARD_RESOLVE_AFTER_MINUTES,
+    handlerDeadlineMs: e.KFGUARD_HANDLER_DEADLINE_MS,
+    registryCacheMs: e.KFGUARD_REGISTRY_CACHE_MS,
+    endpoints: {
+      container: e.KFGUARD_CONTAINER_ENDPOINT,
+      logging: e.KFGUARD_LOGGING_ENDPOINT,
+      workflows: e.KFGUARD_WORKFLOWS_ENDPOINT,
+      cloudbuild: e.KFGUARD_CLOUDBUILD_ENDPOINT,
+      computeUrl: e.KFGUARD_COMPUTE_URL.replace(/\/$/, ''),
+      dnsUrl: e.KFGUARD_DNS_URL.replace(/\/$/, ''),
+      kubeApiUrl: e.KFGUARD_KUBE_API_URL,
+      chatOrigin: e.KFGUARD_CHAT_API_ORIGIN,
+    },
+    secrets: { chatWebhook: e.KFGUARD_CHAT_WEBHOOK_SECRET, smtpUrl: e.KFGUARD_SMTP_URL_SECRET },
+    chat: { perWindow: e.KFGUARD_CHAT_PER_MINUTE, windowMs: e.KFGUARD_CHAT_WINDOW_MS, backoffMs: e.KFGUARD_CHAT_BACKOFF_MS },
+    email: { from: e.KFGUARD_EMAIL_FROM, to: e.KFGUARD_EMAIL_TO.split(',').map((address) => address.trim()).filter(Boolean) },
+    dashboardUrl: e.KFGUARD_DASHBOARD_URL,
+    workflow: e.KFGUARD_WORKFLOW,
+  };
+}
+
+let cached: RuntimeConfig | undefined;
+
+/** The process's configuration, read once (Cloud Functions set the environment before loading code). */
+export function runtimeConfig(): RuntimeConfig {
+  return (cached ??= loadConfig());
+}
+
+/** Tests and the local stack change the environment between runs. */
+export function resetRuntimeConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,12 @@
+import { grpc, type ClientOptions } from 'google-gax';
+
+/**
+ * Client options for a Google gRPC API: Google's endpoint by default; `host:port` without TLS or
+ * credentials for the local stack (the port must be its own option: in `apiEndpoint` it would be
+ * dialled as HOST:PORT:443).
+ */
+export function grpcClientOptions(projectId: string, endpoint: string | undefined): ClientOptions {
+  if (!endpoint) return { projectId };
+  const [host, port] = endpoint.split(':');
+  return { projectId, apiEndpoint: host, port: Number(port), sslCreds: grpc.credentials.createInsecure() };
+}

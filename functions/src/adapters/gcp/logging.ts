@@ -1,0 +1,56 @@
+import type { Entry, Logging } from '@google-cloud/logging';
+import { DENIED_FIREWALL_FILTER } from '../../core/pipeline/sink-filter.js';
+import { runtimeConfig } from '../config.js';
+import { grpcClientOptions } from './endpoints.js';
+
+let client: Logging | undefined;
+
+async function logging(): Promise<Logging> {
+  if (!client) {
+    const { Logging: Client } = await import('@google-cloud/logging');
+    const config = runtimeConfig();
+    // Logging's own gax major differs from the other clients'; the options are the same plain values.
+    client = new Client(grpcClientOptions(config.projectId, config.endpoints.logging) as ConstructorParameters<typeof Client>[0]);
+  }
+  return client;
+}
+
+/** The client gives times as Dates or as protobuf {seconds, nanos}; a LogEntry has RFC 3339 strings. */
+function iso(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  const { seconds, nanos } = (value ?? {}) as { seconds?: unknown; nanos?: unknown };
+  if (seconds === undefined) return value;
+  const millis = Number(seconds) * 1000 + Math.floor(Number(nanos ?? 0) / 1e6);
+  return new Date(millis).toISOString();
+}
+
+/** Fields the client fills with null, '' or its own bookkeeping, which a LogEntry does not have. */
+const CLIENT_ONLY = new Set(['payload', 'split', 'jsonPayload', 'textPayload', 'protoPayload']);
+
+/** An Entry back to LogEntry JSON, the shape the log sink receives. */
+function asLogEntry(entry: Entry): Record<string, unknown> {
+  const metadata = entry.metadata as Record<string, unknown>;
+  const json: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!CLIENT_ONLY.has(key) && value !== null && value !== '' && value !== undefined) json[key] = value;
+  }
+  for (const key of ['timestamp', 'receiveTimestamp']) if (json[key] !== undefined) json[key] = iso(json[key]);
+  if (typeof entry.data === 'string') json['textPayload'] = entry.data;
+  else if (entry.data && typeof entry.data === 'object') json['jsonPayload'] = entry.data;
+  return json;
+}
+
+/**
+ * DENIED firewall entries since a time, with the guide's filter: the sweep's backstop for a sink
+ * that is missing or broken. Bounded by `limit` so one sweep cannot run away.
+ */
+export async function deniedEntriesSince(project: string, since: Date, limit: number): Promise<Record<string, unknown>[]> {
+  const [entries] = await (await logging()).getEntries({
+    resourceNames: [`projects/${project}`],
+    filter: `${DENIED_FIREWALL_FILTER} AND timestamp>="${since.toISOString()}"`,
+    orderBy: 'timestamp asc',
+    maxResults: limit,
+    autoPaginate: true,
+  });
+  return entries.map(asLogEntry);
+}

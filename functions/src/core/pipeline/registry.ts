@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { tryParseCidr, type Cidr } from '../net/cidr.js';
+import { emptyClusterModel, summarizeModel, type ClusterModel, type ClusterModelSummary } from '../model/cluster.js';
+
+/** The cluster model as Firestore stores it (`clusters/{key}.model`). */
+export interface StoredModel extends ClusterModelSummary {
+  id?: string;
+  subnetwork?: string;
+  privateNodes?: boolean;
+  privateEndpoint?: boolean;
+  authorizedNetworks?: boolean;
+  nodeServiceAccounts?: string[];
+  status?: string;
+  statusMessage?: string;
+}
+
+export const ManagementClusterSchema = z.object({
+  project: z.string().optional(),
+  location: z.string().optional(),
+  name: z.string().optional(),
+  /** The namespace Config Connector manages this cluster's resources in (the project, in namespaced mode). */
+  namespace: z.string(),
+});
+export type ManagementCluster = z.infer<typeof ManagementClusterSchema>;
+
+/** A document of the `clusters` collection: what the log sink and the sweep know about a cluster. */
+export interface RegisteredCluster {
+  key: string;
+  project: string;
+  location: string;
+  name: string;
+  model: StoredModel;
+  management?: ManagementCluster;
+  registeredAt: string;
+  lastSweep?: { at: string; status: 'ok' | 'error'; openFindings: number; error?: string };
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/;
+
+export function clusterKey(project: string, location: string, name: string): string {
+  for (const [what, value] of [
+    ['project', project],
+    ['location', location],
+    ['name', name],
+  ] as const) {
+    if (!NAME.test(value) || value.length > 100) throw new Error(`${what} "${value}" is not a valid GCP ${what}`);
+  }
+  return `${project}:${location}:${name}`;
+}
+
+/** Scope of findings whose entry matched no registered cluster: still grouped, per project. */
+export function unregisteredScope(project: string | undefined): string {
+  return `${project ?? 'unknown-project'}:-:-`;
+}
+
+export function storedModel(model: ClusterModel): StoredModel {
+  const stored: StoredModel = summarizeModel(model);
+  const optional = {
+    id: model.id,
+    subnetwork: model.subnetwork,
+    privateNodes: model.privateNodes,
+    privateEndpoint: model.privateEndpoint,
+    authorizedNetworks: model.authorizedNetworks,
+    nodeServiceAccounts: model.nodeServiceAccounts,
+    status: model.status,
+    statusMessage: model.statusMessage,
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (stored as unknown as Record<string, unknown>)[key] = value;
+  return stored;
+}
+
+const cidrs = (texts: readonly string[] | undefined): Cidr[] => (texts ?? []).map(tryParseCidr).filter((cidr): cidr is Cidr => cidr !== undefined);
+
+export function modelFromStored(stored: StoredModel): ClusterModel {
+  const model = emptyClusterModel();
+  Object.assign(model, {
+    project: stored.project,
+    location: stored.location,
+    name: stored.name,
+    id: stored.id,
+    network: stored.network,
+    subnetwork: stored.subnetwork,
+    privateNodes: stored.privateNodes,
+    privateEndpoint: stored.privateEndpoint,
+    authorizedNetworks: stored.authorizedNetworks,
+    nodeServiceAccounts: stored.nodeServiceAccounts,
+    status: stored.status,
+    statusMessage: stored.statusMessage,
+  });
+  const master = stored.masterCidr ? tryParseCidr(stored.masterCidr) : undefined;
+  if (master) model.masterCidr = master;
+  model.nodeCidrs = cidrs(stored.nodeCidrs);
+  model.podCidrs = cidrs(stored.podCidrs);
+  model.serviceCidrs = cidrs(stored.serviceCidrs);
+  model.nodeTags = [...(stored.nodeTags ?? [])];
+  model.origins = { ...(stored.origins ?? {}) };
+  for (const key of Object.keys(model) as (keyof ClusterModel)[]) if (model[key] === undefined) delete model[key];
+  return model;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function field(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
+  return current;
+}
+
+/** Where a log entry comes from: its project, and the cluster or network it names. */
+export interface EntryOrigin {
+  project?: string;
+  cluster?: string;
+  location?: string;
+  network?: string;
+  vm?: string;
+}
+
+export function entryOrigin(entry: unknown): EntryOrigin {
+  const labels = field(entry, 'resource', 'labels');
+  const origin: EntryOrigin = {};
+  const assign = (key: keyof EntryOrigin, value: string | undefined): void => {
+    if (value) origin[key] = value;
+  };
+  assign('project', text(field(labels, 'project_id')) ?? text(field(entry, 'logName'))?.match(/^projects\/([^/]+)\//)?.[1]);
+  assign('cluster', text(field(labels, 'cluster_name')));
+  assign('location', text(field(labels, 'location')));
+  const reference = text(field(entry, 'jsonPayload', 'rule_details', 'reference'));
+  assign('network', text(field(entry, 'jsonPayload', 'vpc', 'vpc_name')) ?? reference?.match(/^network:([^/]+)\//)?.[1]);
+  assign('vm', text(field(entry, 'jsonPayload', 'instance', 'vm_name')));
+  return origin;
+}
+
+/**
+ * The registered cluster an entry belongs to: by cluster name for Kubernetes and GKE entries; for
+ * firewall entries by network, then by GKE's `gke-CLUSTER-` VM prefix when a network holds several.
+ */
+export function matchCluster(origin: EntryOrigin, clusters: readonly RegisteredCluster[]): RegisteredCluster | undefined {
+  const inProject = clusters.filter((cluster) => !origin.project || cluster.project === origin.project);
+  if (origin.cluster) {
+    const named = inProject.filter((cluster) => cluster.name === origin.cluster);
+    return named.find((cluster) => !origin.location || cluster.location === origin.location) ?? named[0];
+  }
+  const onNetwork = inProject.filter((cluster) => origin.network !== undefined && cluster.model.network === origin.network);
+  if (onNetwork.length <= 1) return onNetwork[0];
+  return onNetwork.find((cluster) => origin.vm?.startsWith(`gke-${cluster.name}-`)) ?? onNetwork[0];
+}

@@ -1,0 +1,76 @@
+import type { LoadedScenario } from '../../functions/src/dev/scenario.js';
+import { fixtureJson } from './fixtures.js';
+
+const PROJECT = 'kf-test-project';
+const NETWORK_URL = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/kf-test`;
+
+type Json = Record<string, any>;
+
+/** GKE's view of the private cluster kf-test on network kf-test, as `clusters describe` prints it. */
+export function liveCluster(changes: Json = {}): Json {
+  const cluster = fixtureJson<Json>('gke/cluster-describe.json');
+  return {
+    ...cluster,
+    network: 'kf-test',
+    subnetwork: 'kf-test',
+    networkConfig: { network: `projects/${PROJECT}/global/networks/kf-test`, subnetwork: `projects/${PROJECT}/regions/us-central1/subnetworks/kf-test` },
+    nodeConfig: { ...cluster['nodeConfig'], tags: [] },
+    masterAuthorizedNetworksConfig: { enabled: true, cidrBlocks: [{ displayName: 'corp', cidrBlock: '203.0.113.0/24' }] },
+    nodePools: [{ name: 'default-pool', config: { machineType: 'e2-standard-8' }, networkConfig: { podRange: 'pods', podIpv4CidrBlock: '10.1.0.0/16' } }],
+    ...changes,
+  };
+}
+
+const subnetwork: Json = {
+  kind: 'compute#subnetwork',
+  name: 'kf-test',
+  network: NETWORK_URL,
+  region: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/regions/us-central1`,
+  ipCidrRange: '10.10.10.0/24',
+  privateIpGoogleAccess: true,
+  secondaryIpRanges: [
+    { rangeName: 'services', ipCidrRange: '10.10.11.0/24' },
+    { rangeName: 'pods', ipCidrRange: '10.1.0.0/16' },
+  ],
+};
+
+const items = (name: string): Json[] => fixtureJson<{ items: Json[] }>(name).items;
+const ready = (object: Json): boolean => (object['status']?.conditions ?? []).every((condition: Json) => condition['type'] !== 'Ready' || condition['status'] === 'True');
+
+export interface ScenarioChanges {
+  cluster?: Json;
+  operations?: Json[];
+  /** Firewall rules to drop from the healthy network, by name. */
+  withoutFirewalls?: string[];
+  /** Keep the Config Connector resources that are not Ready. */
+  brokenConfigConnector?: boolean;
+  logging?: Json[];
+}
+
+/**
+ * The blueprint's private network, live: the same rules, routes, NAT and DNS as
+ * test/fixtures/check/gcloud, the Kubeflow webhooks, and Config Connector resources.
+ */
+export function liveScenario(changes: ScenarioChanges = {}): LoadedScenario {
+  const firewalls = fixtureJson<Json[]>('check/gcloud/firewall-rules.json').filter((rule) => !(changes.withoutFirewalls ?? []).includes(rule['name']));
+  const cnrm = items('check/gcloud/kubectl-gcp.json').filter((object) => changes.brokenConfigConnector || ready(object));
+  return {
+    project: PROJECT,
+    clusters: [{ gke: liveCluster(changes.cluster), register: { location: 'us-central1', managementNamespace: PROJECT } }],
+    operations: changes.operations ?? [],
+    compute: {
+      firewalls,
+      routes: fixtureJson<Json[]>('check/gcloud/routes.json'),
+      routers: fixtureJson<Json[]>('check/gcloud/routers.json'),
+      networks: [],
+      subnetworks: [subnetwork],
+    },
+    dns: {
+      managedZones: fixtureJson<Json[]>('check/gcloud/managed-zones.json'),
+      recordSets: { 'kf-test-gcr': fixtureJson<Json[]>('check/gcloud/record-sets-gcr.json'), 'kf-test-goog-apis': fixtureJson<Json[]>('check/gcloud/record-sets-googleapis.json') },
+    },
+    kubernetes: [],
+    kubernetesObjects: [...items('check/gcloud/kubectl-webhooks.json'), ...cnrm],
+    logging: changes.logging ?? [],
+  };
+}

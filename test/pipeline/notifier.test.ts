@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { fixtureJson } from '../helpers/fixtures.js';
+import { TOPICS } from '../../functions/src/core/pipeline/names.js';
+import { forgetSecrets } from '../../functions/src/adapters/secrets.js';
+import type { NotificationRequest } from '../../functions/src/core/pipeline/notification.js';
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack({
+    functions: ['logSink', 'notifier'],
+    env: { KFGUARD_CHAT_BACKOFF_MS: '50', KFGUARD_CHAT_PER_MINUTE: '5', KFGUARD_CHAT_WINDOW_MS: '1500', KFGUARD_DASHBOARD_URL: 'http://127.0.0.1:9/dashboard' },
+  });
+});
+afterAll(async () => t?.stop());
+
+beforeEach(async () => {
+  for (const collection of ['findings', 'events', 'notifications']) for (const doc of (await t.db.collection(collection).get()).docs) await doc.ref.delete();
+  t.stack.chat.messages.splice(0);
+  t.stack.chat.attempts.splice(0);
+  t.stack.smtp.messages.splice(0);
+  // Let the quota window of the previous test pass.
+  await new Promise((resolve) => setTimeout(resolve, 1600));
+});
+
+const deniedEntry = (id: string) => ({ ...fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === id) });
+
+function request(id: string, title = 'Control plane cannot reach an admission webhook port'): NotificationRequest {
+  return {
+    id,
+    kind: 'finding-opened',
+    createdAt: new Date().toISOString(),
+    finding: {
+      id: id.replace(/-v\d+$/, ''),
+      rule: 'webhook-port-blocked',
+      severity: 'error',
+      title,
+      status: 'open',
+      count: 3,
+      cluster: 'kf-test-project/us-central1/kf-test',
+      explanation: 'The control plane cannot reach tcp:15017 <istiod>.',
+      fix: 'Allow tcp:15017 from the control plane.',
+      command: 'gcloud compute firewall-rules create kf-allow-webhook-tcp-15017 --allow=tcp:15017',
+      firstSeen: null,
+      lastSeen: null,
+    },
+  };
+}
+
+async function notify(...requests: NotificationRequest[]): Promise<void> {
+  const topic = t.pubsub.topic(TOPICS.notifications);
+  await Promise.all(requests.map((each) => topic.publishMessage({ json: each })));
+  await t.settle();
+}
+
+describe('notifier: Google Chat and email', () => {
+  it('a new finding from the sink sends one Chat card and one email, with the cause and the fix', async () => {
+    await t.publishEntries([deniedEntry('webhook-port-blocked')]);
+    await t.settle();
+    expect(t.stack.chat.messages).toHaveLength(1);
+    const [message] = t.stack.chat.messages;
+    expect(message!.space).toBe('AAAAkfguard');
+    const card = (message!.body as any).cardsV2[0].card;
+    expect(card.header.title).toBe('kfguard: New finding');
+    const text = JSON.stringify(card.sections[0].widgets);
+    expect(text).toContain('webhook-port-blocked');
+    expect(text).toContain('--allow=tcp:15017');
+    expect(text).toContain('Open the kfguard dashboard');
+    expect(t.stack.smtp.messages).toHaveLength(1);
+    const email = t.stack.smtp.messages[0]!;
+    expect(email.to).toEqual(['platform-team@example.com']);
+    expect(email.subject).toBe('[kfguard] New finding: [error] Control plane cannot reach an admission webhook port (kf-test-project)');
+    expect(email.text).toContain('--allow=tcp:15017');
+    expect(email.messageId).toMatch(/-v1@kfguard>$/);
+    const [record] = (await t.db.collection('notifications').get()).docs.map((doc) => doc.data());
+    expect(record).toMatchObject({ status: 'delivered', channels: { chat: 'delivered', email: 'delivered' } });
+  });
+
+  it('escapes what came from logs in the card', async () => {
+    await notify(request('esc-v1', '<script>alert(1)</script>'));
+    const text = JSON.stringify((t.stack.chat.messages[0]!.body as any).cardsV2[0].card);
+    expect(text).not.toContain('<script>');
+    expect(text).toContain('&lt;script&gt;');
+  });
+
+  it('exactly one notification per request id, however often it is delivered', async () => {
+    const same = request('dup-v1');
+    await notify(same, same, same);
+    await notify(same);
+    expect(t.stack.chat.messages.map((m) => m.requestId)).toEqual(['dup-v1']);
+    expect(t.stack.smtp.messages).toHaveLength(1);
+  });
+
+  it('backs off on 429 honouring Retry-After, then delivers once', async () => {
+    t.stack.chat.failNext({ status: 429, retryAfterSeconds: 1 }, { status: 503 });
+    const started = Date.now();
+    await notify(request('busy-v1'));
+    expect(t.stack.chat.attempts.map((a) => a.status)).toEqual([429, 503, 200]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(t.stack.chat.messages).toHaveLength(1);
+  });
+
+  it('folds messages past the space quota into one digest', async () => {
+    await notify(...Array.from({ length: 8 }, (_, i) => request(`burst-${i}-v1`)));
+    expect(t.stack.chat.messages).toHaveLength(5);
+    const folded = (await t.db.collection('notifications').where('chatState', '==', 'folded').get()).size;
+    expect(folded).toBe(3);
+    expect(t.stack.smtp.messages).toHaveLength(8);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await notify({ id: 'flush-1', kind: 'flush', createdAt: new Date().toISOString() });
+    expect(t.stack.chat.messages).toHaveLength(6);
+    expect((t.stack.chat.messages[5]!.body as any).cardsV2[0].card.header.title).toBe('kfguard digest: 3 notifications');
+    expect((await t.db.collection('notifications').where('chatState', '==', 'digested').get()).size).toBe(3);
+  });
+
+  it('refuses a webhook that is not chat.googleapis.com, and still emails', async () => {
+    process.env['KFGUARD_LOCAL_CHAT_WEBHOOK'] = 'https://chat.googleapis.com.evil.example/v1/spaces/X/messages?key=k&token=t';
+    forgetSecrets();
+    try {
+      await notify(request('evil-v1'));
+    } finally {
+      process.env['KFGUARD_LOCAL_CHAT_WEBHOOK'] = t.stack.env['KFGUARD_LOCAL_CHAT_WEBHOOK']!;
+      forgetSecrets();
+    }
+    expect(t.stack.chat.attempts).toEqual([]);
+    const record = (await t.db.collection('notifications').doc('evil-v1').get()).data()!;
+    expect(record).toMatchObject({ channels: { chat: 'failed', email: 'delivered' } });
+    expect(JSON.stringify(record)).not.toContain('token=t');
+    expect(t.stack.smtp.messages).toHaveLength(1);
+  });
+
+  it('retries a mail server that is down without sending Chat twice', async () => {
+    t.stack.smtp.setDown(true);
+    const topic = t.pubsub.topic(TOPICS.notifications);
+    await topic.publishMessage({ json: request('smtp-v1') });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    t.stack.smtp.setDown(false);
+    await t.settle();
+    expect(t.stack.chat.messages.map((m) => m.requestId)).toEqual(['smtp-v1']);
+    expect(t.stack.smtp.messages).toHaveLength(1);
+    expect((await t.db.collection('notifications').doc('smtp-v1').get()).get('status')).toBe('delivered');
+  });
+
+  it('rejects a request that is not a notification', async () => {
+    await notify({ id: 'bad id with spaces', kind: 'finding-opened' } as unknown as NotificationRequest);
+    const rejected = (await t.db.collection('rejected').get()).docs.map((doc) => doc.data());
+    expect(rejected.some((r) => r['function'] === 'notifier' && /not a notification request/.test(String(r['reason'])))).toBe(true);
+    expect(t.stack.chat.messages).toHaveLength(0);
+  });
+});
