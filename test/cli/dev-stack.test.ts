@@ -76,6 +76,24 @@ describe('kfguard dev up, replay, findings and clusters as an operator uses them
     expect(JSON.parse(list.stdout).clusters).toEqual([expect.objectContaining({ key: 'kf-test-project:us-central1:kf-test', management: { namespace: 'kf-test-project' }, model: expect.objectContaining({ masterCidr: '172.16.0.32/28', network: 'kf-net' }) })]);
   });
 
+  it('deploys from a request file and shows the stage timeline', async () => {
+    const invalid = await kfguard(['deploy', fixturePath('logs/denied-by-rule.json')]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('is not a valid DeploymentRequest');
+    const published = await kfguard(['deploy', resolve('functions/samples/deployment-request.json')]);
+    expect(published.stdout).toMatch(/^published deployment kf-prod-2026-11-20 \(message \d+\); follow it with: kfguard deployments kf-prod-2026-11-20/);
+    // No management cluster exists in the empty local project: preflight says so and the deployment stops there.
+    let timeline = '';
+    for (let i = 0; i < 100 && !timeline.includes('failed at preflight'); i++) {
+      await new Promise((done) => setTimeout(done, 100));
+      timeline = (await kfguard(['deployments', 'kf-prod-2026-11-20'])).stdout;
+    }
+    expect(timeline).toMatch(/^kf-prod-2026-11-20: failed at preflight: management cluster kf-mgmt not found in acme-ml-mgmt\/us-central1/);
+    expect(timeline).toMatch(/preflight\s+failed\s+1/);
+    const list = await kfguard(['deployments', '--format', 'json']);
+    expect(JSON.parse(list.stdout).deployments.map((d: any) => [d.id, d.status])).toEqual([['kf-prod-2026-11-20', 'failed']]);
+  });
+
   it('refuses a second stack in the same folder, then stops cleanly on Ctrl-C', async () => {
     const second = await kfguard(['dev', 'up']);
     expect(second.code).toBe(2);

@@ -1,5 +1,6 @@
 import type { LoadedScenario } from '../../functions/src/dev/scenario.js';
-import { fixtureJson } from './fixtures.js';
+import { readFileSync } from 'node:fs';
+import { fixtureJson, fixturePath } from './fixtures.js';
 
 const PROJECT = 'kf-test-project';
 const NETWORK_URL = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/kf-test`;
@@ -72,5 +73,65 @@ export function liveScenario(changes: ScenarioChanges = {}): LoadedScenario {
     kubernetes: [],
     kubernetesObjects: [...items('check/gcloud/kubectl-webhooks.json'), ...cnrm],
     logging: changes.logging ?? [],
+    deploy: { hydrated: [], builds: {} },
+    hydratedFiles: [],
+  };
+}
+
+const CRD_NAME = 'containerclusters.container.cnrm.cloud.google.com';
+
+/** Config Connector 1.9.1's ContainerCluster CRD: ipAllocationPolicy without the fields private clusters need (#32). */
+export function containerClusterCrd(): Json {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: CRD_NAME, labels: { 'cnrm.cloud.google.com/managed-by-kcc': 'true' } },
+    spec: {
+      group: 'container.cnrm.cloud.google.com',
+      scope: 'Namespaced',
+      names: { kind: 'ContainerCluster', plural: 'containerclusters', singular: 'containercluster', categories: ['gcp'] },
+      versions: [
+        {
+          name: 'v1beta1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { ipAllocationPolicy: { type: 'object', properties: { clusterIpv4CidrBlock: { type: 'string' }, servicesIpv4CidrBlock: { type: 'string' } } } } } } } },
+        },
+      ],
+    },
+  };
+}
+
+/** The DeploymentRequest the deployment tests send: the sample, pointed at the kf-test network of the fixtures. */
+export function deploymentRequest(id: string, changes: Json = {}): Json {
+  return {
+    ...JSON.parse(readFileSync('functions/samples/deployment-request.json', 'utf8')),
+    id,
+    project: PROJECT,
+    name: 'kf-test',
+    namespace: PROJECT,
+    managementCluster: { name: 'kf-mgmt', location: 'us-central1' },
+    ...changes,
+  };
+}
+
+export interface DeployScenarioChanges extends ScenarioChanges {
+  builds?: LoadedScenario['deploy']['builds'];
+  /** Hydrated manifest fixtures (relative to test/fixtures) that configure "renders". */
+  hydrated?: string[];
+  extraHydrated?: { name: string; content: string }[];
+}
+
+/** A management cluster with Config Connector, and the blueprint rendered for kf-test. */
+export function deployScenario(changes: DeployScenarioChanges = {}): LoadedScenario {
+  const base = liveScenario(changes);
+  const management = { ...liveCluster(), name: 'kf-mgmt', privateClusterConfig: {}, selfLink: `https://container.googleapis.com/v1/projects/${PROJECT}/locations/us-central1/clusters/kf-mgmt`, status: 'RUNNING' };
+  const hydrated = (changes.hydrated ?? ['network.yaml', 'firewall.yaml', 'dns.yaml', 'nat.yaml', 'cluster.yaml']).map((name) => ({ name, content: readFileSync(fixturePath(`check/blueprint/${name}`), 'utf8') }));
+  return {
+    ...base,
+    clusters: [{ gke: base.clusters[0]!.gke }, { gke: management }],
+    kubernetesObjects: [containerClusterCrd(), ...base.kubernetesObjects],
+    deploy: { hydrated: [], builds: changes.builds ?? {} },
+    hydratedFiles: [...hydrated, ...(changes.extraHydrated ?? [])],
   };
 }

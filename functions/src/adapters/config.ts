@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { zodIssueText } from '../core/logs/log-entry.js';
+import { STAGES } from '../core/deploy/stages.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z.string().min(1).optional();
+
+const StageSettingsSchema = z.partialRecord(z.enum(STAGES), z.object({ timeout: z.number().positive().optional(), poll: z.number().positive().optional(), budget: z.number().nonnegative().optional() }).strict());
 
 const EnvSchema = z.object({
   KFGUARD_PROJECT: optionalText,
@@ -38,6 +41,26 @@ const EnvSchema = z.object({
   /** First retry delay after a Chat 429 or 5xx without Retry-After; doubles up to 30 s. */
   KFGUARD_CHAT_BACKOFF_MS: positiveInt(1_000),
   KFGUARD_WORKFLOW: z.string().default('kfguard-deploy-kubeflow'),
+  /** Where deployments keep the blueprint package and hydrated manifests between stages. */
+  KFGUARD_ARTIFACTS_BUCKET: z.string().default('kfguard-artifacts'),
+  KFGUARD_STORAGE_URL: z.url().default('https://storage.googleapis.com'),
+  /** The build image with kpt, kustomize, make, yq, kubectl, gcloud, kfctl and kfguard (infra/toolbox). */
+  KFGUARD_TOOLBOX_IMAGE: z.string().default('us-docker.pkg.dev/PROJECT/kfguard/toolbox:latest'),
+  KFGUARD_BUILD_SERVICE_ACCOUNT: optionalText,
+  /** Per-stage overrides for the workflow, JSON: {"wait-cluster": {"timeout": 600, "poll": 60, "budget": 5400}}. */
+  KFGUARD_STAGE_SETTINGS: z
+    .string()
+    .default('{}')
+    .transform((text, context) => {
+      try {
+        return StageSettingsSchema.parse(JSON.parse(text));
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `KFGUARD_STAGE_SETTINGS: ${(error as Error).message.split('\n')[0]}` });
+        return z.NEVER;
+      }
+    }),
+  /** A Config Connector resource not Ready for this long fails wait-cluster. */
+  KFGUARD_CNRM_READY_MINUTES: z.coerce.number().positive().default(20),
 });
 
 export interface RuntimeConfig {
@@ -61,6 +84,7 @@ export interface RuntimeConfig {
   email: { from: string; to: string[] };
   dashboardUrl?: string;
   workflow: string;
+  deploy: { bucket: string; storageUrl: string; toolboxImage: string; buildServiceAccount?: string; cnrmReadyMinutes: number; stageSettings: Record<string, { timeout?: number; poll?: number; budget?: number }> };
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +117,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     email: { from: e.KFGUARD_EMAIL_FROM, to: e.KFGUARD_EMAIL_TO.split(',').map((address) => address.trim()).filter(Boolean) },
     dashboardUrl: e.KFGUARD_DASHBOARD_URL,
     workflow: e.KFGUARD_WORKFLOW,
+    deploy: {
+      bucket: e.KFGUARD_ARTIFACTS_BUCKET,
+      storageUrl: e.KFGUARD_STORAGE_URL.replace(/\/$/, ''),
+      toolboxImage: e.KFGUARD_TOOLBOX_IMAGE.replace('PROJECT', projectId),
+      buildServiceAccount: e.KFGUARD_BUILD_SERVICE_ACCOUNT,
+      cnrmReadyMinutes: e.KFGUARD_CNRM_READY_MINUTES,
+      stageSettings: e.KFGUARD_STAGE_SETTINGS,
+    },
   };
 }
 

@@ -4,6 +4,8 @@ import { EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from './io.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerCheck } from './commands/check.js';
 import { registerDocs } from './commands/docs.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerBlueprint } from './commands/blueprint.js';
 import { registerDev } from './commands/dev.js';
 import { registerFindings } from './commands/findings.js';
 import { registerClusters } from './commands/clusters.js';
@@ -31,6 +33,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   registerFindings(program, io);
   registerClusters(program, io);
   registerDev(program, io, setExit);
+  registerBlueprint(program, io);
+  registerDeploy(program, io);
   registerDocs(program, io);
   registerDemo(program, io, setExit);
   try {

@@ -7,6 +7,8 @@ const ENTRY_POINTS = {
   logSink: () => import('../functions/logSink.js'),
   healthSweep: () => import('../functions/healthSweep.js'),
   notifier: () => import('../functions/notifier.js'),
+  deployTrigger: () => import('../functions/deployTrigger.js'),
+  stageRunner: () => import('../functions/stageRunner.js'),
 } satisfies Partial<Record<keyof typeof FUNCTIONS, () => Promise<unknown>>>;
 
 export type FunctionName = keyof typeof ENTRY_POINTS;

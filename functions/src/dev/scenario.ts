@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { zodIssueText } from '../core/logs/log-entry.js';
@@ -49,6 +49,16 @@ export const ScenarioSchema = z.object({
   kubernetes: z.array(z.union([ApiObject, z.object({ file: z.string() })])).default([]),
   /** LogEntry JSON Cloud Logging holds (the sweep's backstop reads them). */
   logging: z.array(ApiObject).default([]),
+  /** What deployments' Cloud Build jobs do here, where no container runs. */
+  deploy: z
+    .object({
+      /** YAML files the configure build "renders" into the package's .build/ (relative to the scenario). */
+      hydrated: z.array(z.string()).default([]),
+      /** Per stage, how its build ends (default SUCCESS). */
+      /** `never-finishes` keeps the build WORKING: the stage never reports, and the workflow's timeout ends it. */
+      builds: z.record(z.string(), z.object({ status: z.enum(['SUCCESS', 'FAILURE', 'TIMEOUT', 'INTERNAL_ERROR', 'CANCELLED', 'never-finishes']), statusDetail: z.string().optional(), times: z.number().int().positive().optional() })).default({}),
+    })
+    .default({ hydrated: [], builds: {} }),
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
@@ -70,6 +80,8 @@ export function resolveTimes(value: unknown, now: Date): unknown {
 
 export interface LoadedScenario extends Scenario {
   kubernetesObjects: Record<string, unknown>[];
+  /** The configure build's output: file name and YAML text. */
+  hydratedFiles: { name: string; content: string }[];
 }
 
 export function loadScenario(path: string, now = new Date()): LoadedScenario {
@@ -83,5 +95,6 @@ export function loadScenario(path: string, now = new Date()): LoadedScenario {
       .map((document) => document.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null)
       .filter((object): object is Record<string, unknown> => object !== null && typeof object === 'object' && 'kind' in object && 'apiVersion' in object);
   });
-  return { ...scenario, kubernetesObjects };
+  const hydratedFiles = scenario.deploy.hydrated.map((file) => ({ name: basename(file), content: readFileSync(resolve(dirname(path), file), 'utf8') }));
+  return { ...scenario, kubernetesObjects, hydratedFiles };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterKey, storedModel, type RegisteredCluster } from '../core/pipeline/registry.js';
 import { clusterModelFromGke, GkeClusterSchema, withRangeOverrides } from '../core/model/cluster.js';
@@ -19,6 +19,13 @@ import { FakeGke } from './fakes/gke.js';
 import { FakeGoogleRest } from './fakes/google-rest.js';
 import { FakeKubernetes, type KubeObject } from './fakes/kubernetes.js';
 import { FakeLogging } from './fakes/logging.js';
+import { FakeCloudBuild } from './fakes/cloud-build.js';
+import { FakeStorage } from './fakes/storage.js';
+import { FakeWorkflows } from './workflows/executions-server.js';
+import { scenarioBuilds } from './deploy-builds.js';
+import { packageRoot } from '../adapters/package-root.js';
+import { closeWorkflows } from '../adapters/gcp/workflows.js';
+import { closeCloudBuild } from '../adapters/gcp/cloud-build.js';
 import type { LoadedScenario } from './scenario.js';
 import { SmtpRecorder } from './smtp-recorder.js';
 
@@ -26,6 +33,9 @@ export const LOCAL_PROJECT = 'kfguard-local';
 /** The Chat webhook the local stack configures; its origin is rerouted to the recorder. */
 export const LOCAL_CHAT_WEBHOOK = 'https://chat.googleapis.com/v1/spaces/AAAAkfguard/messages?key=local-key&token=local-token';
 export const LOCAL_EMAIL_TO = 'platform-team@example.com';
+export const LOCAL_BUCKET = 'kfguard-local-artifacts';
+const WORKFLOW_ID = 'kfguard-deploy-kubeflow';
+const WORKFLOW_LOCATION = 'us-central1';
 
 export interface DevStackOptions {
   projectId?: string;
@@ -38,6 +48,8 @@ export interface DevStackOptions {
   stateDir?: string;
   /** Extra environment for the functions (KFGUARD_RESOLVE_AFTER_MINUTES...). */
   env?: Record<string, string>;
+  /** Workflow pauses (polls, retry backoff) run this much faster than written: 1 is real time. */
+  workflowTimeScale?: number;
   log?: (line: string) => void;
 }
 
@@ -49,6 +61,9 @@ const SUBSCRIPTIONS: { name: string; topic: string; fn: FunctionName; maxInFligh
   { name: 'kfguard-log-sink', topic: TOPICS.logEvents, fn: 'logSink' },
   { name: 'kfguard-notifier', topic: TOPICS.notifications, fn: 'notifier', maxInFlight: 1 },
   { name: 'kfguard-health-sweep', topic: TOPICS.sweepTicks, fn: 'healthSweep', maxInFlight: 1 },
+  { name: 'kfguard-deploy-trigger', topic: TOPICS.deployRequests, fn: 'deployTrigger' },
+  { name: 'kfguard-stage-runner', topic: TOPICS.stageRequests, fn: 'stageRunner' },
+  { name: 'kfguard-stage-runner-builds', topic: TOPICS.buildNotifications, fn: 'stageRunner' },
 ];
 
 /**
@@ -71,6 +86,9 @@ export class DevStack {
     readonly logging: FakeLogging,
     readonly chat: ChatRecorder,
     readonly smtp: SmtpRecorder,
+    readonly storage: FakeStorage,
+    readonly cloudBuild: FakeCloudBuild,
+    readonly workflows: FakeWorkflows,
     readonly functions: HostedFunction[],
     readonly env: Record<string, string>,
   ) {}
@@ -92,6 +110,23 @@ export class DevStack {
       ChatRecorder.start(),
       SmtpRecorder.start(),
     ]);
+    const storage = await FakeStorage.start();
+    const publishTo = (topic: string, messages: { data: Buffer; attributes?: Record<string, string> }[]) => pubsub.publish(topic, messages);
+    const cloudBuild = await FakeCloudBuild.start({
+      storage,
+      behaviour: scenarioBuilds(options.scenario ?? { deploy: { hydrated: [], builds: {} }, hydratedFiles: [] }, LOCAL_BUCKET),
+      // Cloud Build publishes every status change to the cloud-builds topic of its project.
+      notify: (message) => void publishTo(topicPath(projectId, TOPICS.buildNotifications), [message]),
+    });
+    const workflows = await FakeWorkflows.start({
+      workflows: { [WORKFLOW_ID]: readFileSync(join(packageRoot(), 'workflows', 'deploy-kubeflow.yaml'), 'utf8') },
+      connectors: {
+        publish: async (topic, messages) => publishTo(topic, messages.map((message) => ({ data: Buffer.from(message.data, 'base64'), ...(message.attributes ? { attributes: message.attributes } : {}) }))),
+        env: { GOOGLE_CLOUD_PROJECT_ID: projectId, GOOGLE_CLOUD_LOCATION: WORKFLOW_LOCATION, GOOGLE_CLOUD_WORKFLOW_ID: WORKFLOW_ID },
+        log: (entry) => log(`workflow: ${entry.text ?? JSON.stringify(entry.json)}`),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * (options.workflowTimeScale ?? 1)).unref()),
+      },
+    });
     const env: Record<string, string> = {
       KFGUARD_PROJECT: projectId,
       METADATA_SERVER_DETECTION: 'none',
@@ -109,6 +144,13 @@ export class DevStack {
       KFGUARD_LOCAL_SMTP_URL: smtp.url,
       KFGUARD_EMAIL_FROM: 'kfguard <kfguard@localhost>',
       KFGUARD_EMAIL_TO: LOCAL_EMAIL_TO,
+      KFGUARD_REGION: WORKFLOW_LOCATION,
+      KFGUARD_WORKFLOW: WORKFLOW_ID,
+      KFGUARD_WORKFLOWS_ENDPOINT: `127.0.0.1:${workflows.port}`,
+      KFGUARD_CLOUDBUILD_ENDPOINT: `127.0.0.1:${cloudBuild.port}`,
+      KFGUARD_STORAGE_URL: storage.baseUrl,
+      KFGUARD_ARTIFACTS_BUCKET: LOCAL_BUCKET,
+      KFGUARD_TOOLBOX_IMAGE: 'us-docker.pkg.dev/kfguard-local/kfguard/toolbox:latest',
       ...options.env,
     };
     Object.assign(process.env, env);
@@ -116,7 +158,7 @@ export class DevStack {
     const names = options.functions ?? HOSTED_FUNCTIONS;
     log(`Functions: serving ${names.join(', ')}`);
     const functions = await hostFunctions(names);
-    const stack = new DevStack(projectId, firestoreServer, firestoreHost, pubsub, gke, rest, kubernetes, logging, chat, smtp, functions, env);
+    const stack = new DevStack(projectId, firestoreServer, firestoreHost, pubsub, gke, rest, kubernetes, logging, chat, smtp, storage, cloudBuild, workflows, functions, env);
     stack.wireTopics(names);
     if (options.scenario) await stack.loadScenario(options.scenario);
     if (options.stateDir) stack.writeState(options.stateDir);
@@ -155,6 +197,7 @@ export class DevStack {
     this.rest.setDns(scenario.project, scenario.dns);
     this.kubernetes.setObjects(scenario.kubernetesObjects as unknown as KubeObject[]);
     this.logging.setEntries(scenario.logging);
+    this.cloudBuild.setBehaviour(scenarioBuilds(scenario, LOCAL_BUCKET));
     const registry = new ClusterRegistry(firestore(), 0);
     for (const cluster of scenario.clusters) {
       if (!cluster.register) continue;
@@ -200,6 +243,9 @@ export class DevStack {
         logging: `127.0.0.1:${this.logging.port}`,
         chat: this.chat.url,
         smtp: `127.0.0.1:${this.smtp.port}`,
+        workflows: `127.0.0.1:${this.workflows.port}`,
+        cloudBuild: `127.0.0.1:${this.cloudBuild.port}`,
+        storage: this.storage.baseUrl,
       },
     };
   }
@@ -216,12 +262,14 @@ export class DevStack {
     if (this.scheduler) clearInterval(this.scheduler);
     if (this.statePath) rmSync(this.statePath, { force: true });
     await stopFunctions(this.functions);
-    await Promise.all([closePublisher(), closeFirestore(), closeContainer()]);
+    await Promise.all([closePublisher(), closeFirestore(), closeContainer(), closeWorkflows(), closeCloudBuild()]);
     closeEmailTransports();
     forgetSecrets();
     resetRuntimeConfig();
     await this.pubsub.stop();
-    await Promise.all([this.gke.stop(), this.rest.stop(), this.kubernetes.stop(), this.logging.stop(), this.chat.stop(), this.smtp.stop()]);
+    await this.workflows.stop();
+    await this.cloudBuild.stop();
+    await Promise.all([this.gke.stop(), this.rest.stop(), this.kubernetes.stop(), this.logging.stop(), this.chat.stop(), this.smtp.stop(), this.storage.stop()]);
     this.firestore?.stop();
   }
 }

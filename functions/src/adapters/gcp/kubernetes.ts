@@ -83,3 +83,19 @@ export async function listWebhookObjects(config: KubeConfig): Promise<KubeObject
     ...plain(daemonSets.items, 'apps/v1', 'DaemonSet'),
   ];
 }
+
+export async function readCustomResourceDefinition(config: KubeConfig, name: string): Promise<Record<string, unknown> | undefined> {
+  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
+  try {
+    return JSON.parse(JSON.stringify(await config.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name }))) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Applies an RFC 6902 JSON patch to a CRD (client-node sends application/json-patch+json for a list of operations). */
+export async function patchCustomResourceDefinition(config: KubeConfig, name: string, operations: readonly Record<string, unknown>[]): Promise<void> {
+  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
+  await config.makeApiClient(ApiextensionsV1Api).patchCustomResourceDefinition({ name, body: [...operations] });
+}

@@ -1,9 +1,9 @@
-import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import { GoogleAuth } from 'google-auth-library';
 
 const GOOGLE_HOST = /\.googleapis\.com$/;
 const MAX_PAGES = 200;
 
-let auth: Promise<AuthClient> | undefined;
+let auth: GoogleAuth | undefined;
 
 export class RestError extends Error {
   constructor(
@@ -14,15 +14,20 @@ export class RestError extends Error {
   }
 }
 
-/** Google's REST APIs need an access token; the local stack's fakes need none. */
-async function get(url: URL): Promise<unknown> {
+/** fetch with an OAuth token for Google's APIs; the local stack's servers need none. */
+export async function fetchGoogle(url: URL, timeoutMs = 30_000): Promise<Response> {
+  const headers: Record<string, string> = {};
   if (GOOGLE_HOST.test(url.hostname)) {
-    auth ??= new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
-    const response = await (await auth).request<unknown>({ url: url.toString() });
-    return response.data;
+    auth ??= new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+    const token = await auth.getAccessToken();
+    if (token) headers['authorization'] = `Bearer ${token}`;
   }
-  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+  return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+}
+
+async function getJson(url: URL): Promise<Record<string, unknown>> {
+  const response = await fetchGoogle(url);
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown> & { error?: { message?: string } };
   if (!response.ok) throw new RestError(`GET ${url.pathname}: HTTP ${response.status} ${body.error?.message ?? ''}`.trim(), response.status);
   return body;
 }
@@ -34,7 +39,7 @@ export async function listAll(baseUrl: string, path: string, itemsKey = 'items')
   for (let page = 0; page < MAX_PAGES; page++) {
     const url = new URL(`${baseUrl}${path}`);
     if (pageToken) url.searchParams.set('pageToken', pageToken);
-    const body = (await get(url)) as Record<string, unknown>;
+    const body = await getJson(url);
     const pageItems = body[itemsKey];
     if (Array.isArray(pageItems)) items.push(...(pageItems as Record<string, unknown>[]));
     pageToken = typeof body['nextPageToken'] === 'string' && body['nextPageToken'] ? body['nextPageToken'] : undefined;

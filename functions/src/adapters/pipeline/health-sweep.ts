@@ -110,36 +110,37 @@ async function sweepCluster(cluster: RegisteredCluster, tick: string, context: H
   return { observations, model, errors: notes, notes: checks.notes };
 }
 
+/** Sweeps one cluster and records what it found; the registry keeps the refreshed model and the sweep's outcome. */
+export async function sweepAndRecord(cluster: RegisteredCluster, tick: string, context: HandlerContext): Promise<{ open: number; errors: string[] }> {
+  const logger = context.logger.child({ cluster: cluster.key });
+  const result = await sweepCluster(cluster, tick, { ...context, logger });
+  const scope: FindingScope = { scope: cluster.key, project: cluster.project, location: cluster.location, cluster: cluster.name };
+  for (const { observation, eventId: id, kind } of result.observations) {
+    await recordObservation({ scope, observation, eventId: id, eventKind: kind, sample: { time: observation.time ?? null, source: `sweep ${shortHash(tick)}` }, now: context.now }, logger);
+  }
+  const open = (await new FindingStore(firestore()).list({ status: 'open', scope: cluster.key })).length;
+  await new ClusterRegistry(firestore(), 0).update(cluster.key, {
+    model: storedModel(result.model),
+    lastSweep: { at: context.now.toISOString(), status: result.errors.length > 0 ? 'error' : 'ok', openFindings: open, ...(result.errors.length > 0 ? { error: result.errors.join('; ').slice(0, 2000) } : {}) },
+  });
+  logger.log(result.errors.length > 0 ? 'WARNING' : 'INFO', `swept ${cluster.name}`, { observations: result.observations.length, open, errors: result.errors, notes: result.notes });
+  return { open, errors: result.errors };
+}
+
 /**
  * The scheduled sweep: for each registered cluster, GKE's view (status, operations), the live
  * network against the flows a private cluster needs, Config Connector readiness, and the DENIED
  * entries the sink may have missed; then findings not seen again are resolved.
  */
 export async function handleSweepTick(event: PubSubCloudEvent, context: HandlerContext): Promise<void> {
-  const registry = new ClusterRegistry(firestore(), 0);
-  const store = new FindingStore(firestore());
-  const config = runtimeConfig();
-  const clusters = await registry.list();
-  for (const cluster of clusters) {
-    const logger = context.logger.child({ cluster: cluster.key });
-    const result = await sweepCluster(cluster, event.id, { ...context, logger });
-    const scope: FindingScope = { scope: cluster.key, project: cluster.project, location: cluster.location, cluster: cluster.name };
-    for (const { observation, eventId: id, kind } of result.observations) {
-      await recordObservation({ scope, observation, eventId: id, eventKind: kind, sample: { time: observation.time ?? null, source: `sweep ${shortHash(event.id)}` }, now: context.now }, logger);
-    }
-    const open = (await store.list({ status: 'open', scope: cluster.key })).length;
-    await registry.update(cluster.key, {
-      model: storedModel(result.model),
-      lastSweep: { at: context.now.toISOString(), status: result.errors.length > 0 ? 'error' : 'ok', openFindings: open, ...(result.errors.length > 0 ? { error: result.errors.join('; ').slice(0, 2000) } : {}) },
-    });
-    logger.log(result.errors.length > 0 ? 'WARNING' : 'INFO', `swept ${cluster.name}`, { observations: result.observations.length, open, errors: result.errors, notes: result.notes });
-  }
+  const clusters = await new ClusterRegistry(firestore(), 0).list();
+  for (const cluster of clusters) await sweepAndRecord(cluster, event.id, context);
   for (const project of new Set(clusters.map((cluster) => cluster.project))) await backstop(project, clusters, context);
   // Findings of every scope, registered clusters or not, resolve once their cause stops showing up.
-  const resolved = await store.resolveStale(context.now, config.resolveAfterMinutes);
+  const resolved = await new FindingStore(firestore()).resolveStale(context.now, runtimeConfig().resolveAfterMinutes);
   for (const notification of resolved) await publishNotification(notification);
-  context.logger.info('sweep done', { clusters: clusters.length, resolved: resolved.length });
   await publishNotification({ id: `flush-${shortHash(event.id)}`, kind: 'flush', createdAt: context.now.toISOString() });
+  context.logger.info('sweep done', { clusters: clusters.length, resolved: resolved.length });
 }
 
 /**

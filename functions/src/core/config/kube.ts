@@ -30,7 +30,7 @@ type ResourceRef = z.infer<typeof ResourceRef>;
 const strings = z.array(z.string()).optional();
 const ProtocolList = z.array(z.looseObject({ protocol: z.string(), ports: z.array(z.union([z.string(), z.number()])).optional() })).optional();
 
-const Conditions = z.array(z.looseObject({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() })).optional();
+const Conditions = z.array(z.looseObject({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional(), lastTransitionTime: z.string().optional() })).optional();
 
 /** A reference's target name: `name`, or the last segment of `external`. */
 function refName(ref: ResourceRef | undefined): string | undefined {
@@ -364,6 +364,8 @@ function recordCnrmStatus(object: KubeObject, location: Location, sink: ConfigSi
     ready: ready?.status === 'True',
     reason: ready?.reason ?? (ready ? undefined : 'NoReadyCondition'),
     message: ready?.message,
+    since: ready?.lastTransitionTime,
+    labels: object.metadata.labels ?? undefined,
     location,
   });
   sink.config.coverage.add('cnrm-status');

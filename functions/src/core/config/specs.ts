@@ -113,9 +113,12 @@ export interface CnrmStatus {
   kind: string;
   name: string;
   namespace?: string;
+  labels?: Record<string, string>;
   ready: boolean;
   reason?: string;
   message?: string;
+  /** When the Ready condition last changed. */
+  since?: string;
   location: Location;
 }
 

@@ -1,0 +1,24 @@
+import type { CloudBuildClient } from '@google-cloud/cloudbuild';
+import { runtimeConfig } from '../config.js';
+import { grpcClientOptions } from './endpoints.js';
+
+let client: CloudBuildClient | undefined;
+
+/** Submits a build and returns its id at once; completion arrives on the cloud-builds topic. */
+export async function submitBuild(project: string, build: Record<string, unknown>): Promise<string> {
+  const config = runtimeConfig();
+  if (!client) {
+    const { CloudBuildClient: Client } = await import('@google-cloud/cloudbuild');
+    client = new Client(grpcClientOptions(config.projectId, config.endpoints.cloudbuild));
+  }
+  const [operation] = await client.createBuild({ projectId: project, build });
+  const id = (operation.metadata as { build?: { id?: string } } | undefined)?.build?.id;
+  if (!id) throw new Error('Cloud Build returned no build id');
+  return id;
+}
+
+export async function closeCloudBuild(): Promise<void> {
+  const current = client;
+  client = undefined;
+  await current?.close();
+}

@@ -1,0 +1,97 @@
+import { zodIssueText } from '../../core/logs/log-entry.js';
+import { parseDeploymentRequest, type DeploymentRequest } from '../../core/deploy/request.js';
+import { stageFromTags, StageMessageSchema, type StageName, type StageRequest, type StageResult } from '../../core/deploy/stages.js';
+import { firestore } from '../firestore/client.js';
+import { DeploymentStore, type DeploymentRecord } from '../firestore/deployments.js';
+import { postStageResult } from '../deploy/callback.js';
+import { STAGE_HANDLERS } from '../deploy/stages/index.js';
+import { decodeJsonMessage, PoisonMessageError, pubsubMessage, type PubSubCloudEvent } from '../runtime/cloud-event.js';
+import type { HandlerContext } from '../runtime/functions-framework.js';
+
+function requestOf(record: DeploymentRecord): DeploymentRequest {
+  const parsed = parseDeploymentRequest(record.request);
+  if (!parsed.ok) throw new PoisonMessageError(`deployment ${record.id}: its stored request no longer validates: ${parsed.errors.join('; ')}`);
+  return parsed.request;
+}
+
+/** Saves the result, then reports it to the workflow; a redelivery after a failed POST reports again. */
+async function report(store: DeploymentStore, deploymentId: string, stage: StageName, attempt: number, callbackUrl: string, result: StageResult, now: Date): Promise<void> {
+  await store.saveStage(deploymentId, stage, { status: result.status, attempt, reason: result.reason, result, callbackUrl, ...(result.status === 'waiting' ? {} : { finishedAt: now.toISOString() }) }, now);
+  if (stage === 'verify' && result.status === 'succeeded') await store.update(deploymentId, { status: 'succeeded', stage }, now);
+  await postStageResult(callbackUrl, result);
+  await store.markCallbackPosted(deploymentId, stage);
+}
+
+async function runStage(message: StageRequest, context: HandlerContext): Promise<void> {
+  const store = new DeploymentStore(firestore());
+  const record = await store.get(message.deploymentId);
+  if (!record) throw new PoisonMessageError(`no deployment ${message.deploymentId}`);
+  const previous = await store.stage(message.deploymentId, message.stage);
+  const redelivery = previous?.callbackUrl === message.callbackUrl;
+  if (redelivery && previous.result) {
+    // This attempt already finished: report again only if the report was lost.
+    if (!previous.callbackPosted) await postStageResult(message.callbackUrl, previous.result);
+    return;
+  }
+  const attempt = redelivery ? previous.attempt : (previous?.attempt ?? 0) + 1;
+  await store.update(message.deploymentId, { status: 'running', stage: message.stage }, context.now);
+  if (!redelivery) await store.saveStage(message.deploymentId, message.stage, { status: 'running', attempt, callbackUrl: message.callbackUrl, callbackPosted: false }, context.now);
+  const logger = context.logger.child({ deployment: message.deploymentId, stage: message.stage });
+  const outcome = await STAGE_HANDLERS[message.stage]({ deploymentId: message.deploymentId, request: requestOf(record), stage: message.stage, attempt, now: context.now, logger, store });
+  if (outcome.status === 'build-started') {
+    await store.saveStage(message.deploymentId, message.stage, { status: 'running', attempt, buildId: outcome.buildId, reason: `Cloud Build ${outcome.buildId}` }, context.now);
+    logger.info(`${message.stage}: build ${outcome.buildId} started`);
+    return;
+  }
+  logger.info(`${message.stage}: ${outcome.status}`, { reason: outcome.reason });
+  await report(store, message.deploymentId, message.stage, attempt, message.callbackUrl, outcome, context.now);
+}
+
+const BUILD_DONE: Readonly<Record<string, StageResult['status']>> = {
+  SUCCESS: 'succeeded',
+  FAILURE: 'failed',
+  CANCELLED: 'failed',
+  EXPIRED: 'failed',
+  // Infrastructure trouble, not the build's own failure: worth another attempt.
+  INTERNAL_ERROR: 'retryable',
+  TIMEOUT: 'retryable',
+};
+
+/** A Cloud Build status notification: a finished build finishes its stage attempt. */
+async function buildFinished(build: Record<string, unknown>, status: string, context: HandlerContext): Promise<void> {
+  const outcome = BUILD_DONE[status];
+  const owner = stageFromTags(Array.isArray(build['tags']) ? (build['tags'] as string[]) : []);
+  if (!outcome || !owner) return;
+  const store = new DeploymentStore(firestore());
+  const stage = await store.stage(owner.deploymentId, owner.stage);
+  if (!stage || stage.buildId !== build['id'] || !stage.callbackUrl) {
+    context.logger.info('build notification for no current stage attempt', { buildId: build['id'], status });
+    return;
+  }
+  if (stage.callbackPosted && stage.result) return;
+  const detail = typeof build['statusDetail'] === 'string' && build['statusDetail'] ? `: ${build['statusDetail']}` : '';
+  const logs = typeof build['logUrl'] === 'string' ? ` (logs: ${build['logUrl']})` : '';
+  await report(store, owner.deploymentId, owner.stage, stage.attempt, stage.callbackUrl, { status: outcome, reason: `Cloud Build ${String(build['id'])} ${status}${detail}${logs}` }, context.now);
+}
+
+/**
+ * stageRunner: StageRequests from the workflow (run one stage attempt, or record that the
+ * deployment failed) and Cloud Build notifications (finish a build stage) arrive here.
+ */
+export async function handleStageEvent(event: PubSubCloudEvent, context: HandlerContext): Promise<void> {
+  const payload = decodeJsonMessage(event);
+  const attributes = pubsubMessage(event).attributes ?? {};
+  if (attributes['buildId'] && attributes['status']) {
+    await buildFinished(payload as Record<string, unknown>, attributes['status'], context);
+    return;
+  }
+  const parsed = StageMessageSchema.safeParse(payload);
+  if (!parsed.success) throw new PoisonMessageError(`not a stage request: ${zodIssueText(parsed.error)}`);
+  const message = parsed.data;
+  if (message.kind === 'run') {
+    await runStage(message, context);
+    return;
+  }
+  await new DeploymentStore(firestore()).update(message.deploymentId, { status: 'failed', failedStage: message.stage, reason: message.reason }, context.now);
+  context.logger.error(`deployment ${message.deploymentId} failed at ${message.stage}`, { reason: message.reason });
+}
