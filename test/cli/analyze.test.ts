@@ -160,7 +160,7 @@ describe('kfguard analyze', () => {
 });
 
 describe('docs/rules.md', () => {
-  it('is generated from the rules and up to date (npm run docs)', async () => {
+  it('is generated from the rules and up to date (npm run generate)', async () => {
     const generated = await runCli(['docs', 'rules']);
     expect(readFileSync('docs/rules.md', 'utf8')).toBe(generated.stdout);
     for (const id of ['master-to-node-blocked', 'webhook-port-blocked', 'health-check-blocked', 'iap-blocked', 'node-to-master-blocked', 'google-apis-blocked', 'intra-cluster-blocked', 'internet-egress-blocked', 'unclassified-denial', 'webhook-call-failed', 'operation-stuck', 'operation-failed']) {

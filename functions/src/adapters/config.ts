@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { zodIssueText } from '../core/logs/log-entry.js';
 import { STAGES } from '../core/deploy/stages.js';
+import { WORKFLOW_NAME } from '../core/pipeline/names.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z.string().min(1).optional();
@@ -27,6 +28,11 @@ const EnvSchema = z.object({
   KFGUARD_DNS_URL: z.url().default('https://dns.googleapis.com'),
   /** Kubernetes API of the management cluster when not derived from GKE (the local stack, or a proxy). */
   KFGUARD_KUBE_API_URL: z.url().optional(),
+  /**
+   * Which GKE control-plane endpoint to call: `public`, or `private` when the functions reach the
+   * cluster's VPC (a Serverless VPC Access connector) and master authorized networks shut out the rest.
+   */
+  KFGUARD_KUBE_ENDPOINT: z.enum(['public', 'private']).default('public'),
   /** Where requests for https://chat.googleapis.com go instead (the local stack's recorder). */
   KFGUARD_CHAT_API_ORIGIN: z.url().optional(),
   /** Secret references: `projects/P/secrets/S/versions/V` (Secret Manager) or `env:VAR` (local). */
@@ -40,7 +46,7 @@ const EnvSchema = z.object({
   KFGUARD_CHAT_WINDOW_MS: positiveInt(60_000),
   /** First retry delay after a Chat 429 or 5xx without Retry-After; doubles up to 30 s. */
   KFGUARD_CHAT_BACKOFF_MS: positiveInt(1_000),
-  KFGUARD_WORKFLOW: z.string().default('kfguard-deploy-kubeflow'),
+  KFGUARD_WORKFLOW: z.string().default(WORKFLOW_NAME),
   /** Where deployments keep the blueprint package and hydrated manifests between stages. */
   KFGUARD_ARTIFACTS_BUCKET: z.string().default('kfguard-artifacts'),
   KFGUARD_STORAGE_URL: z.url().default('https://storage.googleapis.com'),
@@ -63,6 +69,9 @@ const EnvSchema = z.object({
   KFGUARD_CNRM_READY_MINUTES: z.coerce.number().positive().default(20),
 });
 
+/** Every variable kfguard reads: Terraform sets no other (a test checks). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export interface RuntimeConfig {
   projectId: string;
   region: string;
@@ -77,6 +86,7 @@ export interface RuntimeConfig {
     computeUrl: string;
     dnsUrl: string;
     kubeApiUrl?: string;
+    kubeEndpoint: 'public' | 'private';
     chatOrigin?: string;
   };
   secrets: { chatWebhook?: string; smtpUrl?: string };
@@ -110,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       computeUrl: e.KFGUARD_COMPUTE_URL.replace(/\/$/, ''),
       dnsUrl: e.KFGUARD_DNS_URL.replace(/\/$/, ''),
       kubeApiUrl: e.KFGUARD_KUBE_API_URL,
+      kubeEndpoint: e.KFGUARD_KUBE_ENDPOINT,
       chatOrigin: e.KFGUARD_CHAT_API_ORIGIN,
     },
     secrets: { chatWebhook: e.KFGUARD_CHAT_WEBHOOK_SECRET, smtpUrl: e.KFGUARD_SMTP_URL_SECRET },

@@ -1,9 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../adapters/package-root.js';
 import { FirestoreServer } from '@firestore-emulator/server';
+import { IndexesFileSchema, missingIndex, type IndexesFile, type StructuredQuery } from './firestore-indexes.js';
+
+interface QueryCall {
+  request: { structured_query?: { toObject(): StructuredQuery } };
+  emit(event: 'error', error: Error & { code: number }): void;
+}
 
 interface GrpcServer {
   bindAsync(address: string, credentials: unknown, callback: (error: Error | null, port: number) => void): void;
+  handlers: Map<string, { func: (call: QueryCall) => void }>;
 }
+
+const GRPC_FAILED_PRECONDITION = 9;
 
 interface GrpcModule {
   ServerCredentials: { createInsecure(): unknown };
@@ -20,11 +32,16 @@ export class LocalFirestore {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<LocalFirestore> {
+  /**
+   * Queries the indexes would not serve fail as in production (see firestore-indexes.ts); by
+   * default the indexes are the project's firestore.indexes.json, the file Firebase and Terraform deploy.
+   */
+  static async start(options: { indexes?: IndexesFile } = {}): Promise<LocalFirestore> {
     const server = new FirestoreServer();
     const require = createRequire(createRequire(import.meta.url).resolve('@firestore-emulator/server'));
     const grpc = require('@grpc/grpc-js') as GrpcModule;
     const grpcServer = (server as unknown as { server: GrpcServer }).server;
+    enforceIndexes(grpcServer, options.indexes ?? projectIndexes());
     const port = await new Promise<number>((resolve, reject) =>
       grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );
@@ -43,4 +60,23 @@ export class LocalFirestore {
   stop(): void {
     this.server.stop();
   }
+}
+
+function enforceIndexes(server: GrpcServer, indexes: IndexesFile): void {
+  const runQuery = server.handlers.get('/google.firestore.v1.Firestore/RunQuery');
+  if (!runQuery) throw new Error('the Firestore emulator no longer registers RunQuery where kfguard expects it');
+  const answer = runQuery.func;
+  runQuery.func = (call) => {
+    const query = call.request.structured_query?.toObject();
+    const refusal = query && missingIndex(query, indexes);
+    if (refusal) call.emit('error', Object.assign(new Error(refusal), { code: GRPC_FAILED_PRECONDITION }));
+    else answer(call);
+  };
+}
+
+export function projectIndexes(): IndexesFile {
+  const path = join(packageRoot(), 'firestore.indexes.json');
+  const parsed = IndexesFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return parsed.data;
 }

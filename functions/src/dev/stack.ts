@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node
 import { join } from 'node:path';
 import { clusterKey, storedModel, type RegisteredCluster } from '../core/pipeline/registry.js';
 import { clusterModelFromGke, GkeClusterSchema, withRangeOverrides } from '../core/model/cluster.js';
-import { FUNCTIONS, TOPICS, topicPath } from '../core/pipeline/names.js';
+import { EVENT_FUNCTIONS, FUNCTIONS, MAX_DELIVERY_ATTEMPTS, TOPICS, topicPath, WORKFLOW_NAME } from '../core/pipeline/names.js';
 import { resetRuntimeConfig } from '../adapters/config.js';
 import { closeFirestore, firestore } from '../adapters/firestore/client.js';
 import { ClusterRegistry } from '../adapters/firestore/registry.js';
@@ -34,7 +34,6 @@ export const LOCAL_PROJECT = 'kfguard-local';
 export const LOCAL_CHAT_WEBHOOK = 'https://chat.googleapis.com/v1/spaces/AAAAkfguard/messages?key=local-key&token=local-token';
 export const LOCAL_EMAIL_TO = 'platform-team@example.com';
 export const LOCAL_BUCKET = 'kfguard-local-artifacts';
-const WORKFLOW_ID = 'kfguard-deploy-kubeflow';
 const WORKFLOW_LOCATION = 'us-central1';
 
 export interface DevStackOptions {
@@ -53,18 +52,6 @@ export interface DevStackOptions {
   log?: (line: string) => void;
 }
 
-/**
- * As Terraform deploys them: the notifier and the sweep run one instance serving one request at a
- * time (the notifier's Chat quota and exactly-once sends rely on it), the sink scales out.
- */
-const SUBSCRIPTIONS: { name: string; topic: string; fn: FunctionName; maxInFlight?: number }[] = [
-  { name: 'kfguard-log-sink', topic: TOPICS.logEvents, fn: 'logSink' },
-  { name: 'kfguard-notifier', topic: TOPICS.notifications, fn: 'notifier', maxInFlight: 1 },
-  { name: 'kfguard-health-sweep', topic: TOPICS.sweepTicks, fn: 'healthSweep', maxInFlight: 1 },
-  { name: 'kfguard-deploy-trigger', topic: TOPICS.deployRequests, fn: 'deployTrigger' },
-  { name: 'kfguard-stage-runner', topic: TOPICS.stageRequests, fn: 'stageRunner' },
-  { name: 'kfguard-stage-runner-builds', topic: TOPICS.buildNotifications, fn: 'stageRunner' },
-];
 
 /**
  * The whole system on one machine: the Firestore emulator, a local Pub/Sub that pushes to the
@@ -119,10 +106,10 @@ export class DevStack {
       notify: (message) => void publishTo(topicPath(projectId, TOPICS.buildNotifications), [message]),
     });
     const workflows = await FakeWorkflows.start({
-      workflows: { [WORKFLOW_ID]: readFileSync(join(packageRoot(), 'workflows', 'deploy-kubeflow.yaml'), 'utf8') },
+      workflows: { [WORKFLOW_NAME]: readFileSync(join(packageRoot(), 'workflows', 'deploy-kubeflow.yaml'), 'utf8') },
       connectors: {
         publish: async (topic, messages) => publishTo(topic, messages.map((message) => ({ data: Buffer.from(message.data, 'base64'), ...(message.attributes ? { attributes: message.attributes } : {}) }))),
-        env: { GOOGLE_CLOUD_PROJECT_ID: projectId, GOOGLE_CLOUD_LOCATION: WORKFLOW_LOCATION, GOOGLE_CLOUD_WORKFLOW_ID: WORKFLOW_ID },
+        env: { GOOGLE_CLOUD_PROJECT_ID: projectId, GOOGLE_CLOUD_LOCATION: WORKFLOW_LOCATION, GOOGLE_CLOUD_WORKFLOW_NAME: WORKFLOW_NAME },
         log: (entry) => log(`workflow: ${entry.text ?? JSON.stringify(entry.json)}`),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * (options.workflowTimeScale ?? 1)).unref()),
       },
@@ -145,7 +132,7 @@ export class DevStack {
       KFGUARD_EMAIL_FROM: 'kfguard <kfguard@localhost>',
       KFGUARD_EMAIL_TO: LOCAL_EMAIL_TO,
       KFGUARD_REGION: WORKFLOW_LOCATION,
-      KFGUARD_WORKFLOW: WORKFLOW_ID,
+      KFGUARD_WORKFLOW: WORKFLOW_NAME,
       KFGUARD_WORKFLOWS_ENDPOINT: `127.0.0.1:${workflows.port}`,
       KFGUARD_CLOUDBUILD_ENDPOINT: `127.0.0.1:${cloudBuild.port}`,
       KFGUARD_STORAGE_URL: storage.baseUrl,
@@ -173,13 +160,19 @@ export class DevStack {
   private wireTopics(names: readonly FunctionName[]): void {
     for (const topic of Object.values(TOPICS)) this.pubsub.createTopic(topicPath(this.projectId, topic));
     this.pubsub.createPullSubscription(`projects/${this.projectId}/subscriptions/${TOPICS.deadLetter}`, topicPath(this.projectId, TOPICS.deadLetter));
-    for (const subscription of SUBSCRIPTIONS.filter((each) => names.includes(each.fn))) {
-      this.pubsub.createPushSubscription(`projects/${this.projectId}/subscriptions/${subscription.name}`, {
-        topic: topicPath(this.projectId, subscription.topic),
-        pushEndpoint: this.functionUrl(subscription.fn),
-        deadLetterTopic: topicPath(this.projectId, TOPICS.deadLetter),
-        ...(subscription.maxInFlight ? { maxInFlight: subscription.maxInFlight } : {}),
-      });
+    // As Terraform deploys them (EVENT_FUNCTIONS): one instance serving one event at a time
+    // for the notifier and the sweep, bounded fan-out for the others.
+    for (const name of names) {
+      const spec = EVENT_FUNCTIONS[name];
+      for (const topic of spec.topics) {
+        this.pubsub.createPushSubscription(`projects/${this.projectId}/subscriptions/kfguard-${name}-${topic}`, {
+          topic: topicPath(this.projectId, topic),
+          pushEndpoint: this.functionUrl(name),
+          deadLetterTopic: topicPath(this.projectId, TOPICS.deadLetter),
+          maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+          maxInFlight: spec.maxInstances * spec.concurrency,
+        });
+      }
     }
   }
 

@@ -1,7 +1,5 @@
-import { GoogleAuth } from 'google-auth-library';
+import { accessToken, isGoogleApi } from '../gcp/auth.js';
 import type { StageResult } from '../../core/deploy/stages.js';
-
-let auth: GoogleAuth | undefined;
 
 /**
  * Delivers a stage's result to the workflow's callback endpoint. Workflows requires an OAuth
@@ -9,13 +7,7 @@ let auth: GoogleAuth | undefined;
  */
 export async function postStageResult(callbackUrl: string, result: StageResult): Promise<void> {
   const url = new URL(callbackUrl);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (url.hostname.endsWith('googleapis.com')) {
-    auth ??= new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-    const token = await auth.getAccessToken();
-    if (!token) throw new Error('no access token for the Workflows callback');
-    headers['authorization'] = `Bearer ${token}`;
-  }
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(isGoogleApi(url) ? { authorization: `Bearer ${await accessToken()}` } : {}) };
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(result), signal: AbortSignal.timeout(30_000) });
   await response.arrayBuffer();
   if (!response.ok) throw new Error(`the workflow callback answered HTTP ${response.status}`);

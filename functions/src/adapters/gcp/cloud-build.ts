@@ -4,14 +4,18 @@ import { grpcClientOptions } from './endpoints.js';
 
 let client: CloudBuildClient | undefined;
 
-/** Submits a build and returns its id at once; completion arrives on the cloud-builds topic. */
-export async function submitBuild(project: string, build: Record<string, unknown>): Promise<string> {
+/**
+ * Submits a build and returns its id at once; completion arrives on the cloud-builds topic. It is
+ * created in kfguard's own project: its status then reaches kfguard's cloud-builds topic,
+ * and the build's service account is what acts on the Kubeflow and management projects.
+ */
+export async function submitBuild(build: Record<string, unknown>): Promise<string> {
   const config = runtimeConfig();
   if (!client) {
     const { CloudBuildClient: Client } = await import('@google-cloud/cloudbuild');
-    client = new Client(grpcClientOptions(config.projectId, config.endpoints.cloudbuild));
+    client = new Client(await grpcClientOptions(config.projectId, config.endpoints.cloudbuild));
   }
-  const [operation] = await client.createBuild({ projectId: project, build });
+  const [operation] = await client.createBuild({ projectId: config.projectId, build });
   const id = (operation.metadata as { build?: { id?: string } } | undefined)?.build?.id;
   if (!id) throw new Error('Cloud Build returned no build id');
   return id;

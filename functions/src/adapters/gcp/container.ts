@@ -8,7 +8,7 @@ async function clusterManager(): Promise<ClusterManagerClient> {
   if (!client) {
     const { ClusterManagerClient: Client } = await import('@google-cloud/container');
     const config = runtimeConfig();
-    client = new Client(grpcClientOptions(config.projectId, config.endpoints.container));
+    client = new Client(await grpcClientOptions(config.projectId, config.endpoints.container));
   }
   return client;
 }

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { GoogleAuth } from 'google-auth-library';
 import { runtimeConfig } from '../config.js';
 import { getCluster } from './container.js';
+import { accessToken } from './auth.js';
 
 export type KubeObject = Record<string, unknown> & { apiVersion: string; kind: string };
 
@@ -22,10 +22,11 @@ export async function kubeConfigFor(cluster: { project: string; location: string
     return config;
   }
   const gke = await getCluster(cluster.project, cluster.location, cluster.name);
-  const endpoint = String(gke['endpoint'] ?? '');
+  const privateEndpoint = (gke['privateClusterConfig'] as { privateEndpoint?: string } | undefined)?.privateEndpoint;
+  const endpoint = String((runtimeConfig().endpoints.kubeEndpoint === 'private' ? privateEndpoint : gke['endpoint']) ?? '');
   const caData = String((gke['masterAuth'] as { clusterCaCertificate?: string } | undefined)?.clusterCaCertificate ?? '');
-  const token = await new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getAccessToken();
-  if (!endpoint || !token) throw new Error(`cannot reach the Kubernetes API of ${cluster.name}: no endpoint or no credentials`);
+  if (!endpoint) throw new Error(`cannot reach the Kubernetes API of ${cluster.name}: no ${runtimeConfig().endpoints.kubeEndpoint} endpoint`);
+  const token = await accessToken();
   config.loadFromOptions({
     clusters: [{ name: cluster.name, server: `https://${endpoint}`, caData }],
     users: [{ name: 'kfguard', token }],

@@ -10,7 +10,7 @@ async function logging(): Promise<Logging> {
     const { Logging: Client } = await import('@google-cloud/logging');
     const config = runtimeConfig();
     // Logging's own gax major differs from the other clients'; the options are the same plain values.
-    client = new Client(grpcClientOptions(config.projectId, config.endpoints.logging) as ConstructorParameters<typeof Client>[0]);
+    client = new Client(await grpcClientOptions(config.projectId, config.endpoints.logging) as ConstructorParameters<typeof Client>[0]);
   }
   return client;
 }

@@ -1,9 +1,6 @@
-import { GoogleAuth } from 'google-auth-library';
+import { accessToken, isGoogleApi } from './auth.js';
 
-const GOOGLE_HOST = /\.googleapis\.com$/;
 const MAX_PAGES = 200;
-
-let auth: GoogleAuth | undefined;
 
 export class RestError extends Error {
   constructor(
@@ -16,12 +13,7 @@ export class RestError extends Error {
 
 /** fetch with an OAuth token for Google's APIs; the local stack's servers need none. */
 export async function fetchGoogle(url: URL, timeoutMs = 30_000): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (GOOGLE_HOST.test(url.hostname)) {
-    auth ??= new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-    const token = await auth.getAccessToken();
-    if (token) headers['authorization'] = `Bearer ${token}`;
-  }
+  const headers: Record<string, string> = isGoogleApi(url) ? { authorization: `Bearer ${await accessToken()}` } : {};
   return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
 }
 

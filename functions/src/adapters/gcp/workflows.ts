@@ -9,7 +9,7 @@ export async function startWorkflowExecution(workflow: string, argument: unknown
   const config = runtimeConfig();
   if (!client) {
     const { ExecutionsClient: Client } = await import('@google-cloud/workflows');
-    client = new Client(grpcClientOptions(config.projectId, config.endpoints.workflows));
+    client = new Client(await grpcClientOptions(config.projectId, config.endpoints.workflows));
   }
   const [execution] = await client.createExecution({
     parent: `projects/${config.projectId}/locations/${config.region}/workflows/${workflow}`,

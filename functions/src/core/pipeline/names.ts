@@ -33,6 +33,40 @@ export const FUNCTIONS = {
   dashboard: 'dashboard',
 } as const;
 
+/** The Workflows workflow that deploys Kubeflow (workflows/deploy-kubeflow.yaml). */
+export const WORKFLOW_NAME = 'kfguard-deploy-kubeflow';
+
+export type EventFunction = Exclude<keyof typeof FUNCTIONS, 'dashboard'>;
+
+export interface EventFunctionSpec {
+  /** Topics whose messages trigger the function; the first is its own trigger, others are extra Eventarc triggers. */
+  topics: readonly string[];
+  maxInstances: number;
+  /** Requests one instance serves at once. */
+  concurrency: number;
+  timeoutSeconds: number;
+  memory: string;
+}
+
+/**
+ * How each Pub/Sub-triggered function is deployed. Terraform reads it (infra/modules/kfguard/names.tf.json)
+ * and so does the local stack, so both run the same topology. The notifier and the sweep are one
+ * instance serving one event at a time: the notifier's Chat quota and exactly-once sends rely on it.
+ */
+export const EVENT_FUNCTIONS: Readonly<Record<EventFunction, EventFunctionSpec>> = {
+  logSink: { topics: [TOPICS.logEvents], maxInstances: 20, concurrency: 1, timeoutSeconds: 60, memory: '512Mi' },
+  notifier: { topics: [TOPICS.notifications], maxInstances: 1, concurrency: 1, timeoutSeconds: 120, memory: '256Mi' },
+  healthSweep: { topics: [TOPICS.sweepTicks], maxInstances: 1, concurrency: 1, timeoutSeconds: 540, memory: '1Gi' },
+  deployTrigger: { topics: [TOPICS.deployRequests], maxInstances: 5, concurrency: 1, timeoutSeconds: 60, memory: '256Mi' },
+  stageRunner: { topics: [TOPICS.stageRequests, TOPICS.buildNotifications], maxInstances: 10, concurrency: 1, timeoutSeconds: 540, memory: '1Gi' },
+};
+
+/** A handler gives up this long before its function's timeout, so it fails cleanly and Pub/Sub redelivers. */
+export const HANDLER_DEADLINE_MARGIN_SECONDS = 10;
+
+/** Deliveries before Pub/Sub moves a message to the dead-letter topic. */
+export const MAX_DELIVERY_ATTEMPTS = 10;
+
 export function topicPath(project: string, topic: string): string {
   return `projects/${project}/topics/${topic}`;
 }

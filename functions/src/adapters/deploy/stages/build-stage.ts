@@ -20,7 +20,7 @@ export function buildStage(stage: StageName): StageHandler {
     }
     const { deploy } = runtimeConfig();
     const build = stageBuild(stage, request, { bucket: deploy.bucket, toolboxImage: deploy.toolboxImage, ...(deploy.buildServiceAccount ? { serviceAccount: deploy.buildServiceAccount } : {}) }, deploymentId);
-    const buildId = await submitBuild(request.project, build);
+    const buildId = await submitBuild(build);
     await store.recordBuild(deploymentId, stage, attempt, buildId);
     return { status: 'build-started', buildId };
   };

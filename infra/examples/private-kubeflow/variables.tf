@@ -1,0 +1,56 @@
+variable "project_id" {
+  description = "Project kfguard runs in."
+  type        = string
+}
+
+variable "region" {
+  description = "Region for kfguard's functions, workflow and buckets."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "watched_projects" {
+  description = "Other projects with Kubeflow clusters to watch."
+  type        = list(string)
+  default     = []
+}
+
+variable "deploy_projects" {
+  description = "Projects kfguard may deploy Kubeflow into (default: project_id)."
+  type        = list(string)
+  default     = []
+}
+
+variable "management_project" {
+  description = "Project of the Config Connector management cluster (default: project_id)."
+  type        = string
+  default     = null
+}
+
+variable "email_from" {
+  description = "Sender of notification emails."
+  type        = string
+}
+
+variable "email_to" {
+  description = "Who receives every notification email."
+  type        = list(string)
+}
+
+variable "sweep_schedule" {
+  description = "Cron schedule (UTC) of the health sweep."
+  type        = string
+  default     = "*/15 * * * *"
+}
+
+variable "vpc_connector" {
+  description = "Serverless VPC Access connector for clusters whose control plane is reachable only from their VPC."
+  type        = string
+  default     = null
+}
+
+variable "kube_endpoint" {
+  description = "public or private GKE control-plane endpoint."
+  type        = string
+  default     = "public"
+}
