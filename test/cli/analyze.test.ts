@@ -152,10 +152,6 @@ describe('kfguard analyze', () => {
     const result = await runBin(['analyze', '--format', 'json', ...RANGE_FLAGS], readFixture('logs/denied-by-rule.json'));
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).stats.entries).toBe(11);
-    const demo = await runBin(['demo']);
-    expect(demo.code).toBe(0);
-    expect(demo.stdout).toContain('webhook-port-blocked');
-    expect(demo.stdout).toContain('operation-stuck');
   });
 });
 

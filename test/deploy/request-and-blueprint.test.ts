@@ -110,17 +110,17 @@ describe('stage builds and the #32 CRD patch', () => {
   };
 
   it('never puts the IAP secret in a build; apply takes it from Secret Manager', () => {
-    const build = stageBuild('apply', request(), { bucket: 'kf-artifacts', toolboxImage: 'toolbox' }, 'kf-prod-1');
+    const build = stageBuild('apply', request(), { bucket: 'kf-artifacts', toolboxImage: 'toolbox' }, 'kf-prod-1', 1);
     const text = JSON.stringify(build);
     expect(text).not.toContain('GOCSPX');
     expect(build['availableSecrets']).toEqual({ secretManager: [{ versionName: 'projects/acme-ml-prod/secrets/kf-prod-iap-client-secret/versions/latest', env: 'CLIENT_SECRET' }] });
     expect((build['steps'] as any[])[0].secretEnv).toEqual(['CLIENT_SECRET']);
     expect((build['steps'] as any[])[0].args[1]).toContain("sed -i '/kubectl .*wait --for=condition=Ready --timeout=600s *containercluster/s/^/#/' Makefile");
-    expect(build['tags']).toEqual(['kfguard', 'deployment-kf-prod-1', 'stage-apply']);
+    expect(build['tags']).toEqual(['kfguard', 'deployment-kf-prod-1', 'stage-apply', 'attempt-1']);
   });
 
   it('configure runs kfguard with the request values, quoted', () => {
-    const script = (stageBuild('configure', request(), { bucket: 'b', toolboxImage: 't' }, 'kf-prod-1')['steps'] as any[])[0].args[1] as string;
+    const script = (stageBuild('configure', request(), { bucket: 'b', toolboxImage: 't' }, 'kf-prod-1', 1)['steps'] as any[])[0].args[1] as string;
     expect(script).toContain('kfguard blueprint enable-private /workspace/kubeflow --set name=kf-prod --set project=acme-ml-prod --set region=us-central1');
     expect(script).toContain('make set-values && make hydrate');
   });

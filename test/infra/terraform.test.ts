@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COLLECTIONS, EVENT_FUNCTIONS, TOPICS, topicPath, WORKFLOW_NAME } from '../../functions/src/core/pipeline/names.js';
+import { COLLECTIONS, EVENT_FUNCTIONS, FUNCTIONS, HTTP_FUNCTIONS, TOPICS, topicPath, WORKFLOW_NAME } from '../../functions/src/core/pipeline/names.js';
 import { LOG_SINK_FILTER } from '../../functions/src/core/pipeline/sink-filter.js';
 import { renderTerraformNames } from '../../functions/src/core/pipeline/terraform-names.js';
 import { parseDeploymentRequest } from '../../functions/src/core/deploy/request.js';
@@ -105,6 +105,23 @@ describe('the Terraform module against the code', () => {
     expect(names.event_functions.healthSweep).toMatchObject({ max_instances: 1, concurrency: 1 });
   });
 
+  it('serves the dashboard over HTTP behind IAM: read-only Firestore, invokers only from dashboard_viewers, never public', () => {
+    const fn = resource('google_cloudfunctions2_function', 'http');
+    expect(fn['for_each']).toBe('${local.kfguard.http_functions}');
+    expect(Object.keys(names.http_functions)).toEqual(Object.keys(HTTP_FUNCTIONS));
+    expect(Object.keys(names.http_functions).every((name: string) => name in FUNCTIONS)).toBe(true);
+    expect(fn['build_config'][0]['entry_point']).toBe('${each.key}');
+    expect(fn['event_trigger']).toBeUndefined();
+    expect(fn['service_config'][0]['environment_variables']).toEqual({ NODE_OPTIONS: '--enable-source-maps', KFGUARD_PROJECT: '${var.project_id}' });
+    expect(resource('google_storage_bucket_object', 'bundles')['for_each']).toBe('${merge(local.kfguard.event_functions, local.kfguard.http_functions)}');
+    const viewers = resource('google_cloud_run_service_iam_member', 'dashboard_viewers');
+    expect(viewers).toMatchObject({ for_each: '${toset(var.dashboard_viewers)}', role: 'roles/run.invoker', member: '${each.value}' });
+    expect(tf.variables['dashboard_viewers']!['validation'][0]['condition']).toContain('allUsers');
+    expect(tf.text).not.toMatch(/member\s*=\s*"all(Authenticated)?Users"/);
+    // Notifications link to it.
+    expect((tf.locals['function_environment'] as Record<string, string>)['KFGUARD_DASHBOARD_URL']).toContain('google_cloudfunctions2_function.http["dashboard"]');
+  });
+
   it('gives a function fed by several topics an Eventarc trigger per extra topic', () => {
     const extra = resource('google_eventarc_trigger', 'extra');
     expect(extra['for_each']).toBe('${local.extra_triggers}');
@@ -137,7 +154,7 @@ describe('the Terraform module against the code', () => {
 
   it('grants no basic role, and only to identities it declares', () => {
     expect(tf.text).not.toMatch(/roles\/(owner|editor|viewer)"/);
-    const identities = [...Object.keys(EVENT_FUNCTIONS), 'workflow', 'builds', 'events'];
+    const identities = [...Object.keys(FUNCTIONS), 'workflow', 'builds', 'events'];
     for (const extra of ['workflow', 'builds', 'events']) expect(tf.locals['identities']).toMatch(new RegExp(`\\b${extra}\\s+= \\{ id = "kfguard-${extra}"`));
     for (const who of [...tf.text.matchAll(/who\s*=\s*"(\w+)"/g)].map((match) => match[1]!)) expect(identities).toContain(who);
     for (const key of keysUsed('local.member')) expect(identities).toContain(key);
@@ -146,7 +163,9 @@ describe('the Terraform module against the code', () => {
 
   it('gives every function its own service account and Firestore access, and the notifier its two secrets', () => {
     const roles = tf.text;
-    expect(roles).toMatch(/for name in keys\(local\.function_ids\) : \{ project = var\.project_id, role = "roles\/datastore\.user", who = name \}/);
+    expect(roles).toMatch(/for name in keys\(local\.kfguard\.event_functions\) : \{ project = var\.project_id, role = "roles\/datastore\.user", who = name \}/);
+    expect(roles).toMatch(/for name in keys\(local\.kfguard\.http_functions\) : \{ project = var\.project_id, role = "roles\/datastore\.viewer", who = name \}/);
+    expect(tf.locals['function_ids']).toContain('keys(local.kfguard.http_functions)');
     const accessors = resource('google_secret_manager_secret_iam_member', 'accessors')['for_each'];
     expect(Object.values(accessors)).toEqual(expect.arrayContaining([{ secret: 'chat_webhook', who: 'notifier' }, { secret: 'smtp_url', who: 'notifier' }, { secret: 'iap_client_secret', who: 'builds' }]));
   });

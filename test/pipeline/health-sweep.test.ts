@@ -39,6 +39,15 @@ describe('healthSweep against the live APIs of the local stack', () => {
     );
   });
 
+  it('takes the node range from the live subnetwork when GKE does not report one', async () => {
+    const cluster = fixtureJson<Record<string, any>>('gke/cluster-describe.json');
+    const { nodeIpv4CidrBlock: _dropped, ...ipAllocationPolicy } = cluster['ipAllocationPolicy'];
+    await reset(liveScenario({ cluster: { ipAllocationPolicy } }));
+    expect(await sweep()).toEqual([]);
+    const registered = (await t.db.collection('clusters').doc('kf-test-project:us-central1:kf-test').get()).data()!;
+    expect(registered['model']['nodeCidrs']).toEqual(['10.10.10.0/24']);
+  });
+
   it('a CREATE_CLUSTER running for 2 hours is stuck, with the guide\'s describe command', async () => {
     await reset(
       liveScenario({

@@ -11,13 +11,13 @@ export interface Logger {
   child(labels: Record<string, string>): Logger;
 }
 
-type Sink = (line: string, severity: LogSeverity) => void;
+export type LogSink = (line: string, severity: LogSeverity) => void;
 
 /**
  * console, not process.stdout: the same lines reach Cloud Logging, and test runners can hold them
  * back for tests that pass.
  */
-const writeStd: Sink = (line, severity) => {
+const writeStd: LogSink = (line, severity) => {
   // eslint-disable-next-line no-console
   if (severity === 'ERROR' || severity === 'CRITICAL' || severity === 'WARNING') console.error(line);
   // eslint-disable-next-line no-console
@@ -29,7 +29,17 @@ const writeStd: Sink = (line, severity) => {
  * object per line with `severity`, `message`, `logging.googleapis.com/labels`, and extra fields in
  * jsonPayload. Every line is redacted first, so a secret passed by mistake never leaves the process.
  */
-export function createLogger(labels: Record<string, string> = {}, sink: Sink = writeStd): Logger {
+let destination: LogSink = writeStd;
+
+/**
+ * Where loggers without their own sink write: stdout and stderr, as Cloud Functions expects. The
+ * local stack behind `npm start` sends the functions' lines to a file so its report stays readable.
+ */
+export function setLogDestination(sink: LogSink | undefined): void {
+  destination = sink ?? writeStd;
+}
+
+export function createLogger(labels: Record<string, string> = {}, sink: LogSink = (line, severity) => destination(line, severity)): Logger {
   const log = (severity: LogSeverity, message: string, fields: Record<string, unknown> = {}): void => {
     const entry = {
       ...(redact(fields) as Record<string, unknown>),

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 export interface RecordedChatMessage {
   space: string;
@@ -30,7 +31,7 @@ export class ChatRecorder {
 
   static async start(port = 0, perMinute = 60): Promise<ChatRecorder> {
     const recorder = new ChatRecorder(perMinute);
-    await new Promise<void>((resolve) => recorder.server.listen(port, '127.0.0.1', resolve));
+    await listenOnLoopback(recorder.server, port, 'Google Chat recorder');
     recorder.url = `http://127.0.0.1:${(recorder.server.address() as AddressInfo).port}`;
     return recorder;
   }

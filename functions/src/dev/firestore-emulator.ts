@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../adapters/package-root.js';
 import { FirestoreServer } from '@firestore-emulator/server';
+import { bindGrpcOnLoopback } from './listen.js';
 import { IndexesFileSchema, missingIndex, type IndexesFile, type StructuredQuery } from './firestore-indexes.js';
 
 interface QueryCall {
@@ -36,15 +37,13 @@ export class LocalFirestore {
    * Queries the indexes would not serve fail as in production (see firestore-indexes.ts); by
    * default the indexes are the project's firestore.indexes.json, the file Firebase and Terraform deploy.
    */
-  static async start(options: { indexes?: IndexesFile } = {}): Promise<LocalFirestore> {
+  static async start(options: { indexes?: IndexesFile; port?: number } = {}): Promise<LocalFirestore> {
     const server = new FirestoreServer();
     const require = createRequire(createRequire(import.meta.url).resolve('@firestore-emulator/server'));
     const grpc = require('@grpc/grpc-js') as GrpcModule;
     const grpcServer = (server as unknown as { server: GrpcServer }).server;
     enforceIndexes(grpcServer, options.indexes ?? projectIndexes());
-    const port = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-    );
+    const port = await bindGrpcOnLoopback(grpcServer, grpc.ServerCredentials.createInsecure(), options.port, 'Firestore emulator');
     return new LocalFirestore(server, port);
   }
 

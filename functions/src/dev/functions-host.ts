@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FUNCTIONS } from '../core/pipeline/names.js';
+import { listenOnLoopback } from './listen.js';
 
 /** Importing an entry file registers its function with functions-framework, as in production. */
 const ENTRY_POINTS = {
@@ -9,7 +9,8 @@ const ENTRY_POINTS = {
   notifier: () => import('../functions/notifier.js'),
   deployTrigger: () => import('../functions/deployTrigger.js'),
   stageRunner: () => import('../functions/stageRunner.js'),
-} satisfies Partial<Record<keyof typeof FUNCTIONS, () => Promise<unknown>>>;
+  dashboard: () => import('../functions/dashboard.js'),
+} satisfies Record<keyof typeof FUNCTIONS, () => Promise<unknown>>;
 
 export type FunctionName = keyof typeof ENTRY_POINTS;
 export const HOSTED_FUNCTIONS = Object.keys(ENTRY_POINTS) as FunctionName[];
@@ -30,11 +31,8 @@ export async function hostFunctions(names: readonly FunctionName[], ports: Parti
   for (const name of names) {
     await ENTRY_POINTS[name]();
     const server = getTestServer(FUNCTIONS[name]);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(ports[name] ?? 0, '127.0.0.1', () => resolve());
-    });
-    hosted.push({ name, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` });
+    const port = await listenOnLoopback(server, ports[name], `function ${name}`);
+    hosted.push({ name, server, url: `http://127.0.0.1:${port}/` });
   }
   return hosted;
 }

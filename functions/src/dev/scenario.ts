@@ -78,6 +78,16 @@ export function resolveTimes(value: unknown, now: Date): unknown {
   return value;
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Moves every RFC 3339 time in the value by `deltaMs`, so a recorded incident can be replayed as if it were happening now. */
+export function shiftTimes(value: unknown, deltaMs: number): unknown {
+  if (typeof value === 'string') return RFC3339.test(value) ? new Date(Date.parse(value) + deltaMs).toISOString() : value;
+  if (Array.isArray(value)) return value.map((item) => shiftTimes(item, deltaMs));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shiftTimes(item, deltaMs)]));
+  return value;
+}
+
 export interface LoadedScenario extends Scenario {
   kubernetesObjects: Record<string, unknown>[];
   /** The configure build's output: file name and YAML text. */

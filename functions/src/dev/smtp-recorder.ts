@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 export interface RecordedEmail {
   from: string;
@@ -66,7 +67,7 @@ export class SmtpRecorder {
 
   static async start(port = 0, user = 'kfguard', password = 'local-smtp-password'): Promise<SmtpRecorder> {
     const recorder = new SmtpRecorder(user, password);
-    await new Promise<void>((resolve) => recorder.server.listen(port, '127.0.0.1', resolve));
+    await listenOnLoopback(recorder.server.server, port, 'SMTP server');
     recorder.port = (recorder.server.server.address() as AddressInfo).port;
     return recorder;
   }

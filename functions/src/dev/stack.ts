@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node
 import { join } from 'node:path';
 import { clusterKey, storedModel, type RegisteredCluster } from '../core/pipeline/registry.js';
 import { clusterModelFromGke, GkeClusterSchema, withRangeOverrides } from '../core/model/cluster.js';
-import { EVENT_FUNCTIONS, FUNCTIONS, MAX_DELIVERY_ATTEMPTS, TOPICS, topicPath, WORKFLOW_NAME } from '../core/pipeline/names.js';
+import { EVENT_FUNCTIONS, FUNCTIONS, isEventFunction, MAX_DELIVERY_ATTEMPTS, TOPICS, topicPath, WORKFLOW_NAME } from '../core/pipeline/names.js';
+import { setLogDestination, type LogSink } from '../adapters/logger.js';
+import { checkPortSettings, portFor, type LocalServer, type PortSettings } from './ports.js';
 import { resetRuntimeConfig } from '../adapters/config.js';
 import { closeFirestore, firestore } from '../adapters/firestore/client.js';
 import { ClusterRegistry } from '../adapters/firestore/registry.js';
@@ -49,7 +51,14 @@ export interface DevStackOptions {
   env?: Record<string, string>;
   /** Workflow pauses (polls, retry backoff) run this much faster than written: 1 is real time. */
   workflowTimeScale?: number;
+  /** Where the servers listen (see ports.ts); by default each takes a free port. */
+  ports?: PortSettings;
+  /** What the stack is doing: startup and the workflow's own log lines. */
   log?: (line: string) => void;
+  /** One line per Pub/Sub delivery, retry and dead-letter: what `kfguard dev up` shows, `npm start` does not. */
+  traffic?: (line: string) => void;
+  /** Where the functions' structured log lines go instead of stdout and stderr. */
+  functionLogs?: LogSink;
 }
 
 
@@ -83,29 +92,35 @@ export class DevStack {
   static async start(options: DevStackOptions = {}): Promise<DevStack> {
     const log = options.log ?? (() => undefined);
     const projectId = options.projectId ?? LOCAL_PROJECT;
+    const ports = options.ports ?? {};
+    checkPortSettings(ports);
+    const port = (server: LocalServer) => portFor(ports, server);
     const external = process.env['FIRESTORE_EMULATOR_HOST'];
     log(external ? `Firestore: using the emulator at ${external}` : 'Firestore: starting the emulator');
-    const firestoreServer = external ? undefined : await LocalFirestore.start();
+    const firestoreServer = external ? undefined : await LocalFirestore.start({ port: port('firestore') });
     const firestoreHost = external ?? firestoreServer!.host;
     log('Pub/Sub, GKE, Compute, DNS, Kubernetes and Logging: starting local servers');
     const [pubsub, gke, rest, kubernetes, logging, chat, smtp] = await Promise.all([
-      FakePubSub.start({ push: options.push, log: (line) => log(`pubsub: ${line}`) }),
-      FakeGke.start(),
-      FakeGoogleRest.start(),
-      FakeKubernetes.start(),
-      FakeLogging.start(),
-      ChatRecorder.start(),
-      SmtpRecorder.start(),
+      FakePubSub.start({ push: options.push, log: (line) => options.traffic?.(`pubsub: ${line}`), port: port('pubsub'), adminPort: port('pubsubAdmin') }),
+      FakeGke.start({ port: port('gke') }),
+      FakeGoogleRest.start({ port: port('computeAndDns') }),
+      FakeKubernetes.start({ port: port('kubernetes') }),
+      FakeLogging.start({ port: port('logging') }),
+      ChatRecorder.start(port('chat')),
+      SmtpRecorder.start(port('smtp')),
     ]);
-    const storage = await FakeStorage.start();
+    const storage = await FakeStorage.start({ port: port('storage') });
     const publishTo = (topic: string, messages: { data: Buffer; attributes?: Record<string, string> }[]) => pubsub.publish(topic, messages);
     const cloudBuild = await FakeCloudBuild.start({
+      port: port('cloudBuild'),
       storage,
       behaviour: scenarioBuilds(options.scenario ?? { deploy: { hydrated: [], builds: {} }, hydratedFiles: [] }, LOCAL_BUCKET),
       // Cloud Build publishes every status change to the cloud-builds topic of its project.
       notify: (message) => void publishTo(topicPath(projectId, TOPICS.buildNotifications), [message]),
     });
     const workflows = await FakeWorkflows.start({
+      port: port('workflows'),
+      callbackPort: port('workflowCallbacks'),
       workflows: { [WORKFLOW_NAME]: readFileSync(join(packageRoot(), 'workflows', 'deploy-kubeflow.yaml'), 'utf8') },
       connectors: {
         publish: async (topic, messages) => publishTo(topic, messages.map((message) => ({ data: Buffer.from(message.data, 'base64'), ...(message.attributes ? { attributes: message.attributes } : {}) }))),
@@ -142,9 +157,17 @@ export class DevStack {
     };
     Object.assign(process.env, env);
     resetRuntimeConfig();
+    if (options.functionLogs) setLogDestination(options.functionLogs);
     const names = options.functions ?? HOSTED_FUNCTIONS;
     log(`Functions: serving ${names.join(', ')}`);
-    const functions = await hostFunctions(names);
+    const functions = await hostFunctions(names, Object.fromEntries(names.map((name) => [name, port(name)])));
+    const dashboard = functions.find((fn) => fn.name === 'dashboard');
+    // Notifications link to the dashboard, as KFGUARD_DASHBOARD_URL does in production.
+    if (dashboard && !env['KFGUARD_DASHBOARD_URL']) {
+      env['KFGUARD_DASHBOARD_URL'] = dashboard.url;
+      process.env['KFGUARD_DASHBOARD_URL'] = dashboard.url;
+      resetRuntimeConfig();
+    }
     const stack = new DevStack(projectId, firestoreServer, firestoreHost, pubsub, gke, rest, kubernetes, logging, chat, smtp, storage, cloudBuild, workflows, functions, env);
     stack.wireTopics(names);
     if (options.scenario) await stack.loadScenario(options.scenario);
@@ -162,7 +185,7 @@ export class DevStack {
     this.pubsub.createPullSubscription(`projects/${this.projectId}/subscriptions/${TOPICS.deadLetter}`, topicPath(this.projectId, TOPICS.deadLetter));
     // As Terraform deploys them (EVENT_FUNCTIONS): one instance serving one event at a time
     // for the notifier and the sweep, bounded fan-out for the others.
-    for (const name of names) {
+    for (const name of names.filter(isEventFunction)) {
       const spec = EVENT_FUNCTIONS[name];
       for (const topic of spec.topics) {
         this.pubsub.createPushSubscription(`projects/${this.projectId}/subscriptions/kfguard-${name}-${topic}`, {
@@ -255,6 +278,7 @@ export class DevStack {
     if (this.scheduler) clearInterval(this.scheduler);
     if (this.statePath) rmSync(this.statePath, { force: true });
     await stopFunctions(this.functions);
+    setLogDestination(undefined);
     await Promise.all([closePublisher(), closeFirestore(), closeContainer(), closeWorkflows(), closeCloudBuild()]);
     closeEmailTransports();
     forgetSecrets();

@@ -14,4 +14,5 @@ module "kfguard" {
   sweep_schedule     = var.sweep_schedule
   vpc_connector      = var.vpc_connector
   kube_endpoint      = var.kube_endpoint
+  dashboard_viewers  = var.dashboard_viewers
 }

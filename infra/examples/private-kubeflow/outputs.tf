@@ -17,3 +17,8 @@ output "service_accounts" {
   description = "kfguard's identities, for reviewing their grants."
   value       = module.kfguard.service_accounts
 }
+
+output "dashboard" {
+  description = "Open the dashboard: gcloud run services proxy <service> --project=<project_id> --region=<region>, then http://localhost:8080."
+  value       = { url = module.kfguard.dashboard_url, service = module.kfguard.dashboard_service }
+}

@@ -54,3 +54,9 @@ variable "kube_endpoint" {
   type        = string
   default     = "public"
 }
+
+variable "dashboard_viewers" {
+  description = "Who may open the findings dashboard (IAM members, e.g. group:ml-platform@acme.example)."
+  type        = list(string)
+  default     = []
+}

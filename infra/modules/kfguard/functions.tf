@@ -16,6 +16,7 @@ locals {
     KFGUARD_CNRM_READY_MINUTES    = tostring(var.cnrm_ready_minutes)
     KFGUARD_STAGE_SETTINGS        = jsonencode({ for stage, settings in var.stage_settings : stage => { for key, value in settings : key => value if value != null } })
     KFGUARD_KUBE_ENDPOINT         = var.kube_endpoint
+    KFGUARD_DASHBOARD_URL         = google_cloudfunctions2_function.http["dashboard"].service_config[0].uri
   }
   # Functions that call cluster control planes.
   needs_cluster_network = ["healthSweep", "stageRunner"]
@@ -102,4 +103,44 @@ resource "google_eventarc_trigger" "extra" {
       region  = var.region
     }
   }
+}
+
+# HTTP functions (the dashboard): served to the invokers in dashboard_viewers only, read-only
+# Firestore access, no secret in their environment.
+resource "google_cloudfunctions2_function" "http" {
+  for_each    = local.kfguard.http_functions
+  project     = var.project_id
+  location    = var.region
+  name        = "kfguard-${local.function_ids[each.key]}"
+  description = "kfguard ${each.key} (read-only, behind IAM)"
+  labels      = var.labels
+
+  build_config {
+    runtime     = "nodejs20"
+    entry_point = each.key
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.bundles[each.key].name
+      }
+    }
+  }
+
+  # Reached through `gcloud run services proxy` or an identity-aware load balancer; IAM decides who.
+  service_config {
+    min_instance_count               = 0
+    max_instance_count               = each.value.max_instances
+    max_instance_request_concurrency = each.value.concurrency
+    available_memory                 = each.value.memory
+    timeout_seconds                  = each.value.timeout_seconds
+    service_account_email            = google_service_account.identities[each.key].email
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    environment_variables = {
+      NODE_OPTIONS    = "--enable-source-maps"
+      KFGUARD_PROJECT = var.project_id
+    }
+  }
+
+  depends_on = [google_project_iam_member.roles]
 }

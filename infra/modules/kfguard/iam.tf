@@ -1,7 +1,7 @@
 # One service account per function, one for the workflow, one the build stages run as, and one
 # Eventarc uses to invoke the functions. Each gets only what its code calls; no basic roles.
 locals {
-  function_ids = { for name, spec in local.kfguard.event_functions : name => lower(replace(name, "/([A-Z])/", "-$1")) }
+  function_ids = { for name in concat(keys(local.kfguard.event_functions), keys(local.kfguard.http_functions)) : name => lower(replace(name, "/([A-Z])/", "-$1")) }
   identities = merge(
     { for name, id in local.function_ids : name => { id = "kfguard-${id}", description = "kfguard ${name} function" } },
     {
@@ -17,7 +17,9 @@ locals {
   watch_roles = ["roles/container.viewer", "roles/compute.networkViewer", "roles/dns.reader", "roles/logging.viewer"]
 
   project_roles = concat(
-    [for name in keys(local.function_ids) : { project = var.project_id, role = "roles/datastore.user", who = name }],
+    [for name in keys(local.kfguard.event_functions) : { project = var.project_id, role = "roles/datastore.user", who = name }],
+    # The dashboard only reads.
+    [for name in keys(local.kfguard.http_functions) : { project = var.project_id, role = "roles/datastore.viewer", who = name }],
     [for pair in setproduct(local.watched_projects, local.watch_roles) : { project = pair[0], role = pair[1], who = "healthSweep" }],
     [for pair in setproduct(local.deploy_projects, local.watch_roles) : { project = pair[0], role = pair[1], who = "stageRunner" }],
     [
@@ -129,4 +131,14 @@ resource "google_cloud_run_service_iam_member" "events_invoke" {
   service  = each.value.service_config[0].service
   role     = "roles/run.invoker"
   member   = local.member["events"]
+}
+
+# The dashboard is reachable only by the people and groups named here (Cloud Run IAM; no allUsers).
+resource "google_cloud_run_service_iam_member" "dashboard_viewers" {
+  for_each = toset(var.dashboard_viewers)
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.http["dashboard"].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.value
 }

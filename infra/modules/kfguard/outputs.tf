@@ -5,7 +5,17 @@ output "topics" {
 
 output "functions" {
   description = "Function names by entry point."
-  value       = { for key, fn in google_cloudfunctions2_function.event : key => fn.name }
+  value       = { for key, fn in merge(google_cloudfunctions2_function.event, google_cloudfunctions2_function.http) : key => fn.name }
+}
+
+output "dashboard_url" {
+  description = "The dashboard (IAM-protected). From a workstation: gcloud run services proxy <dashboard_service> --region=<region>, then open http://localhost:8080."
+  value       = google_cloudfunctions2_function.http["dashboard"].service_config[0].uri
+}
+
+output "dashboard_service" {
+  description = "The dashboard's Cloud Run service, for gcloud run services proxy."
+  value       = google_cloudfunctions2_function.http["dashboard"].service_config[0].service
 }
 
 output "workflow" {

@@ -18,7 +18,7 @@ resource "google_storage_bucket" "sources" {
 }
 
 resource "google_storage_bucket_object" "bundles" {
-  for_each = local.kfguard.event_functions
+  for_each = merge(local.kfguard.event_functions, local.kfguard.http_functions)
   name     = "${each.key}-${filemd5("${local.bundles_dir}/${each.key}.zip")}.zip"
   bucket   = google_storage_bucket.sources.name
   source   = "${local.bundles_dir}/${each.key}.zip"

@@ -103,6 +103,16 @@ variable "configure_dead_letter" {
   default     = true
 }
 
+variable "dashboard_viewers" {
+  description = "IAM members allowed to open the dashboard, e.g. [\"group:ml-platform@example.com\"]. Empty: nobody until you grant roles/run.invoker."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for member in var.dashboard_viewers : !contains(["allUsers", "allAuthenticatedUsers"], member)])
+    error_message = "The dashboard shows your network's findings: grant it to people or groups, not allUsers or allAuthenticatedUsers."
+  }
+}
+
 variable "bundles_dir" {
   description = "Where `npm run build` wrote the function zips."
   type        = string

@@ -1,42 +1,8 @@
 import { FieldValue, type DocumentReference, type Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../../core/pipeline/names.js';
-import type { StageName, StageResult } from '../../core/deploy/stages.js';
+import type { StageName } from '../../core/deploy/stages.js';
+import type { DeploymentRecord, StageRecord, StageStatus } from '../../core/deploy/records.js';
 import { GRPC, grpcCode } from './client.js';
-
-export type DeploymentStatus = 'accepted' | 'running' | 'succeeded' | 'failed';
-
-/** `deployments/{id}`: the request (no secret in it, only references) and where the run is. */
-export interface DeploymentRecord {
-  id: string;
-  request: Record<string, unknown>;
-  status: DeploymentStatus;
-  stage?: StageName;
-  failedStage?: StageName;
-  reason?: string;
-  executionName?: string;
-  createdAt: string;
-  updatedAt: string;
-  /** When this record's creator set out to start the workflow (a crashed start is taken over after a while). */
-  startingAt: string;
-}
-
-export type StageStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'retryable';
-
-/** `deployments/{id}/stages/{stage}`: the stage's progress and result. */
-export interface StageRecord {
-  stage: StageName;
-  status: StageStatus;
-  attempt: number;
-  startedAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-  reason?: string;
-  callbackUrl?: string;
-  callbackPosted?: boolean;
-  buildId?: string;
-  result?: StageResult;
-  history: { at: string; status: StageStatus; attempt: number; reason?: string }[];
-}
 
 const HISTORY_LIMIT = 50;
 
@@ -73,6 +39,12 @@ export class DeploymentStore {
 
   async list(): Promise<DeploymentRecord[]> {
     return (await this.db.collection(COLLECTIONS.deployments).get()).docs.map((doc) => doc.data() as DeploymentRecord);
+  }
+
+  /** The latest deployments, newest first. */
+  async recent(limit: number): Promise<DeploymentRecord[]> {
+    const snapshot = await this.db.collection(COLLECTIONS.deployments).orderBy('createdAt', 'desc').limit(limit).get();
+    return snapshot.docs.map((doc) => doc.data() as DeploymentRecord);
   }
 
   async stage(id: string, stage: StageName): Promise<StageRecord | undefined> {

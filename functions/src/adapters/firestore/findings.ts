@@ -108,6 +108,12 @@ export class FindingStore {
     return snapshot.docs.map((doc) => doc.data() as StoredFinding);
   }
 
+  /** Findings whose status changed at or after `sinceIso` (resolved or muted recently, for the dashboard's history). */
+  async changedSince(sinceIso: string): Promise<StoredFinding[]> {
+    const snapshot = await this.db.collection(COLLECTIONS.findings).where('statusChangedAt', '>=', sinceIso).get();
+    return snapshot.docs.map((doc) => doc.data() as StoredFinding);
+  }
+
   async get(id: string): Promise<StoredFinding | undefined> {
     const snapshot = await this.findingRef(id).get();
     return snapshot.exists ? (snapshot.data() as StoredFinding) : undefined;

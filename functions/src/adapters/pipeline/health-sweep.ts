@@ -1,7 +1,7 @@
 import { collectCheckObservations } from '../../core/check/run.js';
 import { addExportValue } from '../../core/config/gcloud.js';
 import { addKubeObject, type ConfigSink } from '../../core/config/kube.js';
-import { finalizeConfig } from '../../core/config/finalize.js';
+import { fillRangesFromSubnetwork, finalizeConfig } from '../../core/config/finalize.js';
 import { emptyNetworkConfig, type NetworkConfig } from '../../core/config/specs.js';
 import { operationObservation } from '../../core/diagnosis/engine.js';
 import type { Observation } from '../../core/findings/finding.js';
@@ -102,6 +102,8 @@ async function sweepCluster(cluster: RegisteredCluster, tick: string, context: H
   const notes: string[] = [];
   const model = await liveModel(cluster, modelFromStored(cluster.model), notes);
   const config = await liveConfig(cluster, model, notes);
+  // GKE's view has no node range: the live subnetwork's primary range is it.
+  fillRangesFromSubnetwork({ model, podRangeName: undefined, serviceRangeName: undefined }, config);
   const checks = collectCheckObservations(config, { clusters: [model] });
   const observations = [
     ...(await operationObservations(cluster, context.now, tick, notes)),

@@ -2,7 +2,8 @@ import { zodIssueText } from '../../core/logs/log-entry.js';
 import { parseDeploymentRequest, type DeploymentRequest } from '../../core/deploy/request.js';
 import { stageFromTags, StageMessageSchema, type StageName, type StageRequest, type StageResult } from '../../core/deploy/stages.js';
 import { firestore } from '../firestore/client.js';
-import { DeploymentStore, type DeploymentRecord } from '../firestore/deployments.js';
+import type { DeploymentRecord, StageRecord } from '../../core/deploy/records.js';
+import { DeploymentStore } from '../firestore/deployments.js';
 import { postStageResult } from '../deploy/callback.js';
 import { STAGE_HANDLERS } from '../deploy/stages/index.js';
 import { decodeJsonMessage, PoisonMessageError, pubsubMessage, type PubSubCloudEvent } from '../runtime/cloud-event.js';
@@ -57,13 +58,33 @@ const BUILD_DONE: Readonly<Record<string, StageResult['status']>> = {
   TIMEOUT: 'retryable',
 };
 
+const BUILD_ID_READS = 10;
+const BUILD_ID_READ_INTERVAL_MS = 200;
+
+export class BuildNotRecordedYet extends Error {}
+
+const awaitsBuildId = (stage: StageRecord, attempt: number): boolean => stage.attempt === attempt && stage.buildId === undefined && stage.status === 'running';
+
+/** Recording the build id follows createBuild by milliseconds: wait that long here rather than a redelivery's backoff. */
+async function recordedStage(store: DeploymentStore, owner: { deploymentId: string; stage: StageName; attempt: number }): Promise<StageRecord | undefined> {
+  for (let read = 0; ; read++) {
+    const stage = await store.stage(owner.deploymentId, owner.stage);
+    if (!stage || !awaitsBuildId(stage, owner.attempt) || read === BUILD_ID_READS) return stage;
+    await new Promise((resolve) => setTimeout(resolve, BUILD_ID_READ_INTERVAL_MS));
+  }
+}
+
 /** A Cloud Build status notification: a finished build finishes its stage attempt. */
 async function buildFinished(build: Record<string, unknown>, status: string, context: HandlerContext): Promise<void> {
   const outcome = BUILD_DONE[status];
   const owner = stageFromTags(Array.isArray(build['tags']) ? (build['tags'] as string[]) : []);
   if (!outcome || !owner) return;
   const store = new DeploymentStore(firestore());
-  const stage = await store.stage(owner.deploymentId, owner.stage);
+  const stage = await recordedStage(store, owner);
+  // A fast build can finish before its stage attempt has recorded the build id: ask for redelivery.
+  if (stage && awaitsBuildId(stage, owner.attempt)) {
+    throw new BuildNotRecordedYet(`build ${String(build['id'])} finished before ${owner.stage} attempt ${owner.attempt} recorded it; Pub/Sub will redeliver`);
+  }
   if (!stage || stage.buildId !== build['id'] || !stage.callbackUrl) {
     context.logger.info('build notification for no current stage attempt', { buildId: build['id'], status });
     return;

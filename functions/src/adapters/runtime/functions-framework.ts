@@ -45,3 +45,18 @@ export function registerCloudEvent(name: string, handler: CloudEventHandler): vo
     }
   });
 }
+
+export type HttpHandler = (request: functions.Request, response: functions.Response, context: HandlerContext) => Promise<void>;
+
+/** Registers an HTTP function: a failure is logged and answered 503, never with its details. */
+export function registerHttp(name: string, handler: HttpHandler): void {
+  functions.http(name, async (request, response) => {
+    const logger = createLogger({ function: name });
+    try {
+      await handler(request, response, { logger, now: new Date() });
+    } catch (error) {
+      logger.error(`${name} failed`, { error, path: request.path });
+      if (!response.headersSent) response.status(503).type('text/plain').send(`kfguard ${name} is unavailable; the function's logs say why.\n`);
+    }
+  });
+}

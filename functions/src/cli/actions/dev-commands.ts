@@ -5,23 +5,31 @@ import { InputError, openInput } from '../../adapters/input/files.js';
 import { readLogStream } from '../../adapters/input/log-reader.js';
 import { DevStack } from '../../dev/stack.js';
 import { loadScenario } from '../../dev/scenario.js';
+import type { PortSettings } from '../../dev/ports.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
 
 const READY_LINE = 'kfguard dev: ready';
 
-/** `kfguard dev up`: start, print the endpoints, wait for Ctrl-C, stop cleanly. */
-export async function devUp(io: CliIo, options: { scenario?: string; sweepEvery: number }): Promise<number> {
+/** One stack per folder: `.kfguard/dev.json` is how the other commands find it. A stale file (its process gone) is replaced. */
+export function refuseSecondStack(io: CliIo): void {
   const existing = readDevState(io.cwd);
   if (existing && isAlive(existing.pid)) throw new UsageError(`a local stack is already running here (pid ${existing.pid}); stop it first`);
+}
+
+/** `kfguard dev up`: start, print the endpoints, wait for Ctrl-C, stop cleanly. */
+export async function devUp(io: CliIo, options: { scenario?: string; sweepEvery: number; ports: PortSettings }): Promise<number> {
+  refuseSecondStack(io);
   const scenario = options.scenario ? loadScenario(options.scenario) : undefined;
   const stack = await DevStack.start({
     scenario,
     stateDir: io.cwd,
     sweepIntervalMs: options.sweepEvery * 1000,
+    ports: options.ports,
     log: (line) => io.stderr.write(`kfguard dev: ${line}\n`),
+    traffic: (line) => io.stderr.write(`kfguard dev: ${line}\n`),
   });
   const state = stack.state();
-  await write(io.stdout, `${READY_LINE} (project ${state.projectId}, endpoints in ${DEV_STATE_FILE})\n${JSON.stringify(state.endpoints, null, 2)}\n`);
+  await write(io.stdout, `${READY_LINE} (project ${state.projectId}, endpoints in ${DEV_STATE_FILE}; dashboard ${stack.functionUrl('dashboard')})\n${JSON.stringify(state.endpoints, null, 2)}\n`);
   await io.untilInterrupted();
   await write(io.stderr, 'kfguard dev: stopping\n');
   await stack.stop();

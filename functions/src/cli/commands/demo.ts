@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
-import { samplePath } from '../../adapters/package-root.js';
-import { write, type CliIo } from '../io.js';
-import { run } from '../main.js';
+import type { CliIo } from '../io.js';
+import { addPortOptions, portSettings, type PortOptions } from './dev.js';
 
-/** The incident in functions/samples happened on 2026-11-20 from 09:00 UTC; this is "now" for it. */
-const SAMPLE_NOW = '2026-11-20T11:10:00Z';
+/** Where `npm start` serves the dashboard unless told otherwise. */
+export const DEMO_DASHBOARD_PORT = 8400;
 
 export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('demo')
-    .description('analyze the bundled private-GKE incident (what npm start runs)')
-    .action(async () => {
-      const args = ['analyze', samplePath('incident-logs.ndjson'), '--cluster', samplePath('cluster.json'), '--now', SAMPLE_NOW, '--format', 'table', '--fail-on', 'none'];
-      await write(io.stdout, `$ kfguard ${args.join(' ')}\n\n`);
-      setExit(await run(args, io));
-    });
+  addPortOptions(
+    program
+      .command('demo')
+      .description('what npm start runs: the local stack on the bundled private-GKE incident, through the real path, then the dashboard until Ctrl-C')
+      .option('--exit', 'print the report and stop instead of serving the dashboard'),
+    DEMO_DASHBOARD_PORT,
+  ).action(async (options: { exit?: boolean } & PortOptions) => {
+    const { runDemo } = await import('../actions/demo.js');
+    setExit(await runDemo(io, { exit: Boolean(options.exit), ports: portSettings(options) }));
+  });
 }

@@ -1,17 +1,15 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { FindingStatus } from '../../core/pipeline/finding-record.js';
+import { FINDING_STATUSES, type FindingStatus } from '../../core/pipeline/finding-record.js';
 import { renderDocument } from '../../core/report/findings-report.js';
 import { write, type CliIo } from '../io.js';
 import { outputFormat, type OutputOptions } from '../options.js';
-
-const STATUSES: readonly FindingStatus[] = ['open', 'resolved', 'muted'];
 
 export function registerFindings(program: Command, io: CliIo): void {
   const findings = program
     .command('findings')
     .description('findings recorded by the pipeline (Firestore `findings`), from the local stack or KFGUARD_PROJECT')
-    .addOption(new Option('--status <status>', 'only findings in this status').choices(STATUSES))
+    .addOption(new Option('--status <status>', 'only findings in this status').choices(FINDING_STATUSES))
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices(['table', 'json', 'markdown']))
     .action(async (options: { status?: FindingStatus } & Pick<OutputOptions, 'format'>) => {
       const { findingsDocument } = await import('../actions/firestore-commands.js');

@@ -36,7 +36,8 @@ function assignRecordZones(config: NetworkConfig): void {
 
 /**
  * One resource can arrive twice, as a manifest and as a live export (a ComputeFirewall and the
- * firewall rule it created). One copy is kept per name: the live one, which is what is in force.
+ * firewall rule it created, a ComputeSubnetwork and its subnetwork). One copy is kept per name:
+ * the live one, which is what is in force.
  */
 function withoutDuplicates<T extends { name: string }>(items: T[], isLive: (item: T) => boolean): T[] {
   const byName = new Map<string, T>();
@@ -50,6 +51,7 @@ function withoutDuplicates<T extends { name: string }>(items: T[], isLive: (item
 /** Cross-resource resolution once every input is read: duplicates, cluster ranges from subnetworks, record zones. */
 export function finalizeConfig(config: NetworkConfig): NetworkConfig {
   config.firewalls = withoutDuplicates(config.firewalls, (rule) => rule.origin === 'gcloud');
+  config.subnetworks = withoutDuplicates(config.subnetworks, (subnet) => subnet.live);
   for (const cluster of config.clusters) fillRangesFromSubnetwork(cluster, config);
   assignRecordZones(config);
   return config;

@@ -151,6 +151,7 @@ const subnetwork: Converter = (value, location, sink) => {
     ipCidrRange: parseConfigCidr(spec.ipCidrRange, 'ipCidrRange'),
     secondaryRanges: (spec.secondaryIpRanges ?? []).map((range, i) => ({ rangeName: range.rangeName, range: parseConfigCidr(range.ipCidrRange, `secondaryIpRanges[${i}].ipCidrRange`) })),
     privateIpGoogleAccess: spec.privateIpGoogleAccess ?? false,
+    live: true,
     location,
   });
 };

@@ -157,6 +157,7 @@ const computeSubnetwork: Handler = (object, location, sink) => {
     ipCidrRange: parseConfigCidr(spec.ipCidrRange, 'spec.ipCidrRange'),
     secondaryRanges: (spec.secondaryIpRange ?? []).map((range, i) => ({ rangeName: range.rangeName, range: parseConfigCidr(range.ipCidrRange, `spec.secondaryIpRange[${i}].ipCidrRange`) })),
     privateIpGoogleAccess: spec.privateIpGoogleAccess ?? false,
+    live: false,
     location,
   });
 };

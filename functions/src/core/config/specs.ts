@@ -34,6 +34,8 @@ export interface SubnetworkSpec {
   ipCidrRange?: Cidr;
   secondaryRanges: { rangeName: string; range: Cidr }[];
   privateIpGoogleAccess: boolean;
+  /** Read from the Compute API (or its export) rather than from a manifest: what is in force. */
+  live: boolean;
   location: Location;
 }
 

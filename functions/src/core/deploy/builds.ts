@@ -77,7 +77,7 @@ const SCRIPTS: Record<Exclude<StageName, 'preflight' | 'gate' | 'wait-cluster' |
  * The Cloud Build job for a build stage. Secrets never appear in it: the IAP client secret comes
  * from Secret Manager through `availableSecrets` into the one step that needs it.
  */
-export function stageBuild(stage: StageName, request: DeploymentRequest, settings: BuildSettings, deploymentId: string): Record<string, unknown> {
+export function stageBuild(stage: StageName, request: DeploymentRequest, settings: BuildSettings, deploymentId: string, attempt: number): Record<string, unknown> {
   const script = SCRIPTS[stage as keyof typeof SCRIPTS];
   if (!script) throw new Error(`stage ${stage} does not run as a build`);
   const usesSecret = stage === 'apply';
@@ -91,7 +91,7 @@ export function stageBuild(stage: StageName, request: DeploymentRequest, setting
         ...(usesSecret ? { secretEnv: ['CLIENT_SECRET'] } : {}),
       },
     ],
-    tags: buildTags(deploymentId, stage),
+    tags: buildTags(deploymentId, stage, attempt),
     timeout: { seconds: stage === 'fetch' || stage === 'configure' || stage === 'endpoint' ? 1800 : 3600 },
     options: { logging: 'CLOUD_LOGGING_ONLY' },
   };

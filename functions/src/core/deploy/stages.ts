@@ -42,13 +42,15 @@ export interface StageResult {
   findings?: z.infer<typeof FindingSummarySchema>[];
 }
 
-/** Cloud Build tags that tie a build to its deployment and stage. */
-export function buildTags(deploymentId: string, stage: StageName): string[] {
-  return ['kfguard', `deployment-${deploymentId}`, `stage-${stage}`];
+/** Cloud Build tags that tie a build to its deployment, stage and stage attempt. */
+export function buildTags(deploymentId: string, stage: StageName, attempt: number): string[] {
+  return ['kfguard', `deployment-${deploymentId}`, `stage-${stage}`, `attempt-${attempt}`];
 }
 
-export function stageFromTags(tags: readonly string[]): { deploymentId: string; stage: StageName } | undefined {
-  const deploymentId = tags.find((tag) => tag.startsWith('deployment-'))?.slice('deployment-'.length);
-  const stage = tags.find((tag) => tag.startsWith('stage-'))?.slice('stage-'.length);
-  return deploymentId && stage && (STAGES as readonly string[]).includes(stage) ? { deploymentId, stage: stage as StageName } : undefined;
+export function stageFromTags(tags: readonly string[]): { deploymentId: string; stage: StageName; attempt: number } | undefined {
+  const value = (prefix: string) => tags.find((tag) => tag.startsWith(prefix))?.slice(prefix.length);
+  const deploymentId = value('deployment-');
+  const stage = value('stage-');
+  const attempt = Number(value('attempt-'));
+  return deploymentId && stage && (STAGES as readonly string[]).includes(stage) && Number.isInteger(attempt) && attempt > 0 ? { deploymentId, stage: stage as StageName, attempt } : undefined;
 }

@@ -32,6 +32,40 @@ export interface StoredFinding extends Finding, FindingScope {
 
 export const MAX_SAMPLES = 5;
 
+/** Where a finding lives, as people write it: PROJECT/LOCATION/CLUSTER, or the project. */
+export function findingLocation(finding: Pick<StoredFinding, 'cluster' | 'project' | 'location' | 'scope'>): string {
+  return finding.cluster ? `${finding.project}/${finding.location}/${finding.cluster}` : (finding.project ?? finding.scope);
+}
+
+export const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'resolved', 'muted'];
+
+/** Stored findings in `analyze`'s JSON shape (plus id, status, cluster), most severe first, with counts per status. */
+export function storedFindingsDocument(stored: readonly StoredFinding[]): { findings: (Finding & { id: string; status: FindingStatus; cluster: string })[]; stats: Record<string, number> } {
+  const stats = Object.fromEntries(FINDING_STATUSES.map((status) => [status, stored.filter((finding) => finding.status === status).length]));
+  const findings = [...stored].sort(bySeverityThenCount).map((finding) => ({
+    id: finding.id,
+    status: finding.status,
+    cluster: findingLocation(finding),
+    rule: finding.rule,
+    severity: finding.severity,
+    title: finding.title,
+    count: finding.count,
+    firstSeen: finding.firstSeen,
+    lastSeen: finding.lastSeen,
+    flow: finding.flow,
+    firewallRule: finding.firewallRule,
+    resources: finding.resources,
+    explanation: finding.explanation,
+    remediation: finding.remediation,
+  }));
+  return { findings, stats };
+}
+
+/** Most severe first, then most frequent: the order people read findings in. */
+export function bySeverityThenCount(a: StoredFinding, b: StoredFinding): number {
+  return severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.id.localeCompare(b.id);
+}
+
 export type FindingWrite =
   | { kind: 'create'; finding: StoredFinding; notification: NotificationRequest }
   | { kind: 'update'; set: Partial<StoredFinding>; increment: number; notification?: NotificationRequest };
@@ -44,7 +78,7 @@ export function findingSummary(finding: StoredFinding): FindingSummary {
     title: finding.title,
     status: finding.status,
     count: finding.count,
-    cluster: finding.cluster ? `${finding.project}/${finding.location}/${finding.cluster}` : (finding.project ?? finding.scope),
+    cluster: findingLocation(finding),
     explanation: finding.explanation.slice(0, 4000),
     fix: finding.remediation.summary.slice(0, 2000),
     command: finding.remediation.gcloud?.slice(0, 4000) ?? null,

@@ -36,16 +36,25 @@ export const FUNCTIONS = {
 /** The Workflows workflow that deploys Kubeflow (workflows/deploy-kubeflow.yaml). */
 export const WORKFLOW_NAME = 'kfguard-deploy-kubeflow';
 
-export type EventFunction = Exclude<keyof typeof FUNCTIONS, 'dashboard'>;
+/** Functions served over HTTP (behind IAM) rather than triggered by Pub/Sub. */
+export type HttpFunction = 'dashboard';
+export type EventFunction = Exclude<keyof typeof FUNCTIONS, HttpFunction>;
 
-export interface EventFunctionSpec {
-  /** Topics whose messages trigger the function; the first is its own trigger, others are extra Eventarc triggers. */
-  topics: readonly string[];
+export function isEventFunction(name: keyof typeof FUNCTIONS): name is EventFunction {
+  return !(name in HTTP_FUNCTIONS);
+}
+
+export interface FunctionSpec {
   maxInstances: number;
   /** Requests one instance serves at once. */
   concurrency: number;
   timeoutSeconds: number;
   memory: string;
+}
+
+export interface EventFunctionSpec extends FunctionSpec {
+  /** Topics whose messages trigger the function; the first is its own trigger, others are extra Eventarc triggers. */
+  topics: readonly string[];
 }
 
 /**
@@ -59,6 +68,11 @@ export const EVENT_FUNCTIONS: Readonly<Record<EventFunction, EventFunctionSpec>>
   healthSweep: { topics: [TOPICS.sweepTicks], maxInstances: 1, concurrency: 1, timeoutSeconds: 540, memory: '1Gi' },
   deployTrigger: { topics: [TOPICS.deployRequests], maxInstances: 5, concurrency: 1, timeoutSeconds: 60, memory: '256Mi' },
   stageRunner: { topics: [TOPICS.stageRequests, TOPICS.buildNotifications], maxInstances: 10, concurrency: 1, timeoutSeconds: 540, memory: '1Gi' },
+};
+
+/** The read-only dashboard: a few people reading Firestore, so a small instance serving many requests. */
+export const HTTP_FUNCTIONS: Readonly<Record<HttpFunction, FunctionSpec>> = {
+  dashboard: { maxInstances: 3, concurrency: 20, timeoutSeconds: 30, memory: '256Mi' },
 };
 
 /** A handler gives up this long before its function's timeout, so it fails cleanly and Pub/Sub redelivers. */

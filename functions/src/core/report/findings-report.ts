@@ -27,7 +27,8 @@ function statsLine(document: FindingsDocument): string {
     : '';
 }
 
-export function renderTable(document: FindingsDocument): string {
+/** The summary table, then each finding's cause and fix: all of them, or the first `details` with a pointer to the rest. */
+export function renderTable(document: FindingsDocument, options: { details?: number; rest?: string } = {}): string {
   const out: string[] = [];
   if (document.findings.length === 0) {
     out.push('No findings.');
@@ -35,7 +36,8 @@ export function renderTable(document: FindingsDocument): string {
     const rows = [['SEVERITY', 'RULE', 'COUNT', 'FLOW', 'FIREWALL RULE']];
     for (const f of document.findings) rows.push([f.severity.toUpperCase(), f.rule, String(f.count), flowText(f.flow), f.firewallRule ?? '']);
     out.push(columns(rows), '');
-    document.findings.forEach((f, i) => {
+    const shown = document.findings.slice(0, options.details ?? document.findings.length);
+    shown.forEach((f, i) => {
       out.push(`${i + 1}. [${f.severity}] ${f.title} (${f.rule}, ${f.count}×)`);
       if (f.firstSeen) out.push(indent(`seen ${f.firstSeen}${f.lastSeen && f.lastSeen !== f.firstSeen ? ` … ${f.lastSeen}` : ''}`));
       if (f.resources.length > 0) out.push(indent(`resources: ${f.resources.join(', ')}`));
@@ -43,6 +45,8 @@ export function renderTable(document: FindingsDocument): string {
       if (f.remediation.gcloud) out.push(indent(f.remediation.gcloud, '      $ '));
       out.push('');
     });
+    const hidden = document.findings.length - shown.length;
+    if (hidden > 0) out.push(`… and ${hidden} more${options.rest ? `: ${options.rest}` : ''}`, '');
   }
   for (const note of document.notes ?? []) out.push(`note: ${wrap(note)}`);
   const stats = statsLine(document);

@@ -38,6 +38,7 @@ export interface FakeCloudBuildOptions {
   storage?: FakeStorage;
   /** Called once per status change, in order; the next call waits for the previous one to settle. */
   notify?: (message: BuildNotification) => void | Promise<void>;
+  port?: number;
 }
 
 type BuildJson = Record<string, unknown>;
@@ -620,7 +621,7 @@ export class FakeCloudBuild {
     const protos = loadCloudBuildProtos();
     const ledger = new BuildLedger(options.behaviour ?? succeedAlways, options.storage, options.notify);
     const calls: RecordedCall[] = [];
-    const server = await startFakeServer({ label: 'fake Cloud Build', service: protos.service, calls, handlers: rpcHandlers(ledger, protos) });
+    const server = await startFakeServer({ label: 'fake Cloud Build', port: options.port, service: protos.service, calls, handlers: rpcHandlers(ledger, protos) });
     return new FakeCloudBuild(ledger, server, calls);
   }
 

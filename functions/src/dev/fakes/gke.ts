@@ -168,13 +168,14 @@ export class FakeGke {
     this.calls = calls;
   }
 
-  static async start(): Promise<FakeGke> {
+  static async start(options: { port?: number } = {}): Promise<FakeGke> {
     const protos = loadContainerProtos();
     const clusters = new PlacedResources('clusters', protos);
     const operations = new PlacedResources('operations', protos);
     const calls: RecordedCall[] = [];
     const server = await startFakeServer({
       label: 'fake GKE',
+      port: options.port,
       service: protos.service(CLUSTER_MANAGER),
       calls,
       handlers: {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 
 export interface ComputeState {
   firewalls?: Record<string, unknown>[];
@@ -445,15 +445,11 @@ export class FakeGoogleRest {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => this.handle(request, response));
   }
 
-  static async start(options: { pageSize?: number } = {}): Promise<FakeGoogleRest> {
+  static async start(options: { pageSize?: number; port?: number } = {}): Promise<FakeGoogleRest> {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`FakeGoogleRest: pageSize must be a positive integer, got ${pageSize}`);
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const port = await listenOnLoopback(server, options.port, 'fake Compute and DNS APIs');
     return new FakeGoogleRest(server, `http://127.0.0.1:${port}`, pageSize);
   }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { AnyDefinition, MessageTypeDefinition, MethodDefinition, PackageDefinition, ServiceDefinition } from '@grpc/proto-loader';
+import { bindGrpcOnLoopback } from '../listen.js';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -339,6 +340,8 @@ export interface FakeServerOptions {
   readonly handlers: Readonly<Record<string, UnaryHandler>>;
   /** Receives every unary request, answered or not, for tests to inspect. */
   readonly calls: RecordedCall[];
+  /** Loopback port; 0 or absent: any free port. */
+  readonly port?: number;
 }
 
 export interface FakeServer {
@@ -352,9 +355,7 @@ const SHUTDOWN_GRACE_MS = 2_000;
 export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
   const server = new grpc.Server();
   server.addService(options.service, implementation(options));
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
-  });
+  const port = await bindGrpcOnLoopback(server, grpc.ServerCredentials.createInsecure(), options.port, options.label);
   let stopped: Promise<void> | undefined;
   return {
     port,

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -638,13 +638,9 @@ export class FakeKubernetes {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => void this.handle(request, response));
   }
 
-  static async start(): Promise<FakeKubernetes> {
+  static async start(options: { port?: number } = {}): Promise<FakeKubernetes> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const port = await listenOnLoopback(server, options.port, 'fake Kubernetes API');
     return new FakeKubernetes(server, `http://127.0.0.1:${port}`);
   }
 

@@ -515,12 +515,13 @@ export class FakeLogging {
     this.calls = calls;
   }
 
-  static async start(): Promise<FakeLogging> {
+  static async start(options: { port?: number } = {}): Promise<FakeLogging> {
     const protos = loadLoggingProtos();
     const store = new LogEntryStore(protos);
     const calls: RecordedCall[] = [];
     const server = await startFakeServer({
       label: 'fake Cloud Logging',
+      port: options.port,
       service: protos.service(LOGGING_SERVICE),
       calls,
       handlers: { ListLogEntries: listLogEntries(store) },

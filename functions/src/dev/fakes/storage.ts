@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 
 export interface RecordedStorageRequest {
   method: string;
@@ -167,13 +167,9 @@ export class FakeStorage {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => this.handle(request, response));
   }
 
-  static async start(): Promise<FakeStorage> {
+  static async start(options: { port?: number } = {}): Promise<FakeStorage> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const port = await listenOnLoopback(server, options.port, 'fake Cloud Storage');
     return new FakeStorage(server, `http://127.0.0.1:${port}`);
   }
 

@@ -5,6 +5,7 @@ import { invalidArgument, PubSubFailure } from './errors.js';
 import { IdleTimeoutError } from './idle-waiters.js';
 import { isRecord } from './wire.js';
 import type { WireRecord } from './wire.js';
+import { listenOnLoopback } from '../listen.js';
 
 /** What the admin routes need: a subset of FakePubSub's public API. */
 export interface AdminBackend {
@@ -33,20 +34,15 @@ const MAX_WAIT_IDLE_MS = 10 * 60_000;
  * Plain JSON over HTTP, for processes that cannot share memory with the fake (a CLI replaying logs needs to
  * know when its messages have all been delivered).
  */
-export async function startAdminServer(backend: AdminBackend): Promise<AdminServer> {
+export async function startAdminServer(backend: AdminBackend, port = 0): Promise<AdminServer> {
   const server = http.createServer((request, response) => {
     void route(backend, request)
       .catch(errorReply)
       .then((reply) => sendJson(response, reply));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('admin server has no TCP address');
+  const bound = await listenOnLoopback(server, port, 'local Pub/Sub admin');
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

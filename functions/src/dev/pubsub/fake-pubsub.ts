@@ -25,6 +25,7 @@ import type { PushPolicy } from './push-delivery.js';
 import { createPushAgents, destroyPushAgents } from './push-http.js';
 import type { PushAgents } from './push-http.js';
 import type { PushSubscriptionConfig } from './subscription-settings.js';
+import { bindGrpcOnLoopback } from '../listen.js';
 
 export { DEFAULT_PUSH_POLICY, backoffDelayMs } from './push-delivery.js';
 export type { PushPolicy } from './push-delivery.js';
@@ -37,6 +38,9 @@ export interface FakePubSubOptions {
   push?: Partial<PushPolicy>;
   /** Receives one line per push delivery, failure, dead-letter and drop. */
   log?: (line: string) => void;
+  /** Loopback ports of the gRPC API and of the admin HTTP API (0 or absent: any free port). */
+  port?: number;
+  adminPort?: number;
 }
 
 export type FakePubSubStats = BrokerStats;
@@ -69,10 +73,10 @@ export class FakePubSub {
     const definitions = pubSubServiceDefinitions();
     server.addService(definitions.publisher, services.publisher);
     server.addService(definitions.subscriber, services.subscriber);
-    const port = await bindLoopback(server);
+    const port = await bindGrpcOnLoopback(server, grpc.ServerCredentials.createInsecure(), options.port, 'local Pub/Sub');
     let admin: AdminServer;
     try {
-      admin = await startAdminServer(broker);
+      admin = await startAdminServer(broker, options.adminPort);
     } catch (error) {
       server.forceShutdown();
       destroyPushAgents(agents);
@@ -130,12 +134,6 @@ export class FakePubSub {
     destroyPushAgents(this.agents);
     await Promise.all([this.admin.close(), shutdownGracefully(this.server)]);
   }
-}
-
-function bindLoopback(server: grpc.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
-  });
 }
 
 function shutdownGracefully(server: grpc.Server): Promise<void> {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Delivery } from './message.js';
 import { cloudEventRequest, postPush } from './push-http.js';
 import type { PushAgents } from './push-http.js';
@@ -80,7 +81,8 @@ export class PushDispatcher {
     private readonly policy: PushPolicy,
     private readonly agents: PushAgents,
     private readonly hooks: PushHooks,
-  ) {}
+  ) {
+  }
 
   /** True while any message is queued, being POSTed, or waiting out a backoff. */
   get busy(): boolean {
@@ -124,6 +126,9 @@ export class PushDispatcher {
     this.hooks.attempted(delivery);
     const started = performance.now();
     const request = cloudEventRequest(delivery.message, target.subscription);
+    // Every in-flight POST listens on this one signal, and a finished one until its socket closes:
+    // up to twice the in-flight limit, which is not a leak.
+    setMaxListeners(Math.max(10, 2 * target.maxInFlight + 1), this.abort.signal);
     const result = await postPush(target.endpoint, request, { timeoutMs: target.requestTimeoutMs, agents: this.agents, signal: this.abort.signal });
     if (this.closed) return;
     this.inFlight.delete(delivery);

@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ExecutionCancelled, raise } from './errors.js';
 import { JsonSyntaxError, parseJson } from './json.js';
 import type { CallbackEndpoints } from './services.js';
 import { mapOf, toJs } from './values.js';
 import type { WValue } from './values.js';
+import { listenOnLoopback } from '../listen.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_QUEUED_PER_ENDPOINT = 100;
@@ -53,6 +53,7 @@ class HttpProblem extends Error {
 
 export interface CallbackServerOptions {
   readonly log?: (line: string) => void;
+  readonly port?: number;
 }
 
 export class CallbackServer implements CallbackEndpoints {
@@ -70,11 +71,8 @@ export class CallbackServer implements CallbackEndpoints {
 
   static async start(options: CallbackServerOptions = {}): Promise<CallbackServer> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const callbacks = new CallbackServer(server, (server.address() as AddressInfo).port, options.log ?? (() => undefined));
+    const port = await listenOnLoopback(server, options.port, 'Workflows callback endpoints');
+    const callbacks = new CallbackServer(server, port, options.log ?? (() => undefined));
     server.on('request', (request: IncomingMessage, response: ServerResponse) => void callbacks.handle(request, response));
     return callbacks;
   }

@@ -47,6 +47,9 @@ export interface FakeWorkflowsOptions {
   /** Base URL put into callback URLs instead of the callback server's own. */
   callbackBaseUrl?: string;
   log?: (line: string) => void;
+  /** Loopback ports of the Executions API and of the callback endpoints (0 or absent: any free port). */
+  port?: number;
+  callbackPort?: number;
 }
 
 interface ExecutionRecord {
@@ -117,7 +120,7 @@ export class FakeWorkflows {
   static async start(options: FakeWorkflowsOptions): Promise<FakeWorkflows> {
     const protos = loadExecutionsProtos();
     const connectors: WorkflowConnectors = { ...options.connectors, env: options.connectors.env ?? {} };
-    const callbackServer = await CallbackServer.start(options.log === undefined ? {} : { log: options.log });
+    const callbackServer = await CallbackServer.start({ ...(options.log === undefined ? {} : { log: options.log }), port: options.callbackPort ?? 0 });
     let fake: FakeWorkflows;
     try {
       const runnerOptions = { callbacks: callbackServer, ...(options.callbackBaseUrl === undefined ? {} : { callbackBaseUrl: options.callbackBaseUrl }) };
@@ -125,6 +128,7 @@ export class FakeWorkflows {
       fake = new FakeWorkflows(callbackServer, runners, protos, options.log ?? (() => undefined));
       fake.server = await startFakeServer({
         label: 'fake Workflows',
+        port: options.port,
         service: protos.service(EXECUTIONS_SERVICE),
         handlers: {
           CreateExecution: (request) => fake.create(request),

@@ -19,7 +19,7 @@ export function buildStage(stage: StageName): StageHandler {
       throw new BuildStartInProgress(`${stage} attempt ${attempt}: another delivery is starting its build`);
     }
     const { deploy } = runtimeConfig();
-    const build = stageBuild(stage, request, { bucket: deploy.bucket, toolboxImage: deploy.toolboxImage, ...(deploy.buildServiceAccount ? { serviceAccount: deploy.buildServiceAccount } : {}) }, deploymentId);
+    const build = stageBuild(stage, request, { bucket: deploy.bucket, toolboxImage: deploy.toolboxImage, ...(deploy.buildServiceAccount ? { serviceAccount: deploy.buildServiceAccount } : {}) }, deploymentId, attempt);
     const buildId = await submitBuild(build);
     await store.recordBuild(deploymentId, stage, attempt, buildId);
     return { status: 'build-started', buildId };

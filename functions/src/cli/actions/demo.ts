@@ -1,0 +1,138 @@
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { orderedStages, type DeploymentRecord } from '../../core/deploy/records.js';
+import { parseDeploymentRequest, serializableRequest } from '../../core/deploy/request.js';
+import { storedFindingsDocument } from '../../core/pipeline/finding-record.js';
+import { TOPICS } from '../../core/pipeline/names.js';
+import { renderDeploymentTimeline } from '../../core/report/deployment-report.js';
+import { renderTable } from '../../core/report/findings-report.js';
+import { firestore } from '../../adapters/firestore/client.js';
+import { DeploymentStore } from '../../adapters/firestore/deployments.js';
+import { FindingStore } from '../../adapters/firestore/findings.js';
+import { samplePath } from '../../adapters/package-root.js';
+import { publishJson } from '../../adapters/pubsub/publisher.js';
+import { DEV_STATE_FILE } from '../../adapters/local-stack.js';
+import { loadScenario, shiftTimes } from '../../dev/scenario.js';
+import { DevStack } from '../../dev/stack.js';
+import type { PortSettings } from '../../dev/ports.js';
+import { EXIT_OK, write, type CliIo } from '../io.js';
+import { refuseSecondStack } from './dev-commands.js';
+
+export interface DemoOptions {
+  /** Print the report and stop, instead of serving the dashboard until Ctrl-C. */
+  exit: boolean;
+  ports: PortSettings;
+}
+
+/** Workflow pauses (polls, retry backoff) run this much faster, so the deployment plays out in seconds. */
+const WORKFLOW_TIME_SCALE = 0.01;
+const DEPLOYMENT_TIMEOUT_MS = 120_000;
+const SETTLE_TIMEOUT_MS = 60_000;
+/** Findings printed with their cause and fix; the rest are in the table, the dashboard and `kfguard findings`. */
+const FINDINGS_DETAILED = 6;
+const FUNCTION_LOG = '.kfguard/functions.log';
+
+function say(io: CliIo, line: string): void {
+  io.stderr.write(`kfguard: ${line}\n`);
+}
+
+/** The recorded incident, moved so that its last entry happened a minute ago. */
+function incidentEntries(now: Date): unknown[] {
+  const entries = readFileSync(samplePath('incident-logs.ndjson'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as { timestamp: string });
+  const latest = Math.max(...entries.map((entry) => Date.parse(entry.timestamp)));
+  return entries.map((entry) => shiftTimes(entry, now.getTime() - 60_000 - latest));
+}
+
+function demoRequest() {
+  const parsed = parseDeploymentRequest(JSON.parse(readFileSync(samplePath('deployment-request.json'), 'utf8')));
+  if (!parsed.ok) throw new Error(`the bundled deployment request is invalid: ${parsed.errors.join('; ')}`);
+  return parsed.request;
+}
+
+/** Prints each stage as it changes, until the deployment succeeds or fails (bounded). */
+async function followDeployment(io: CliIo, store: DeploymentStore, id: string): Promise<DeploymentRecord | undefined> {
+  const printed = new Map<string, string>();
+  const deadline = Date.now() + DEPLOYMENT_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    for (const stage of orderedStages(await store.stages(id))) {
+      const state = `${stage.status}${stage.attempt > 1 ? ` (attempt ${stage.attempt})` : ''}`;
+      if (printed.get(stage.stage) === state) continue;
+      printed.set(stage.stage, state);
+      say(io, `  ${stage.stage.padEnd(13)}${state}${stage.reason ? `: ${stage.reason.slice(0, 140)}` : ''}`);
+    }
+    const deployment = await store.get(id);
+    if (deployment?.status === 'succeeded' || deployment?.status === 'failed') return deployment;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  say(io, `deployment ${id} did not finish within ${DEPLOYMENT_TIMEOUT_MS / 1000}s`);
+  return store.get(id);
+}
+
+function notificationsSection(stack: DevStack): string {
+  const chat = stack.chat.messages.map((message) => `  chat   ${String((message.body as { text?: string }).text ?? '').split('\n')[0]}`);
+  const email = stack.smtp.messages.map((message) => `  email  to ${message.to.join(', ')}: ${message.subject}`);
+  const lines = [...chat, ...email];
+  return lines.length > 0 ? lines.join('\n') : '  (none)';
+}
+
+async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord | undefined, dashboardUrl: string): Promise<void> {
+  const stored = await new FindingStore(firestore()).list({ status: 'open' });
+  const findings = storedFindingsDocument(stored);
+  const stages = deployment ? await new DeploymentStore(firestore()).stages(deployment.id) : [];
+  const sections = [
+    `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable({ findings: findings.findings }, { details: FINDINGS_DETAILED, rest: `every cause and fix with \`npx kfguard findings\` (while this runs) or on the dashboard` })}`,
+    `== Deployment ==\n\n${deployment ? renderDeploymentTimeline(deployment, stages, new Date()) : 'no deployment record\n'}`,
+    `== Notifications sent (Google Chat recorder, SMTP server) ==\n\n${notificationsSection(stack)}\n`,
+    `== Dashboard ==\n\n  ${dashboardUrl}\n`,
+  ];
+  await write(io.stdout, `${sections.join('\n')}\n`);
+}
+
+/**
+ * `npm start`: the local stack on the bundled incident, through the real path. A DeploymentRequest
+ * goes to the deploy-requests topic and the workflow runs the stages until GKE's stuck
+ * CREATE_CLUSTER stops it; the incident's log entries go to the sink topic; a health sweep reads
+ * the live (fake) network; then the findings, the timeline and the notifications are printed, and
+ * the dashboard is served until Ctrl-C.
+ */
+export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> {
+  refuseSecondStack(io);
+  say(io, 'starting the local stack: Firestore emulator, Pub/Sub, the functions, fake GKE, Compute, DNS, Kubernetes, Logging, Cloud Build and Workflows, a Chat recorder and an SMTP server');
+  mkdirSync(join(io.cwd, '.kfguard'), { recursive: true });
+  const functionLog = createWriteStream(join(io.cwd, FUNCTION_LOG));
+  say(io, `the functions' structured logs go to ${FUNCTION_LOG}`);
+  const stack = await DevStack.start({
+    functionLogs: (line) => functionLog.write(`${line}\n`),
+    scenario: loadScenario(samplePath('demo/scenario.yaml')),
+    stateDir: io.cwd,
+    workflowTimeScale: WORKFLOW_TIME_SCALE,
+    ports: options.ports,
+    log: (line) => say(io, `  ${line}`),
+  });
+  try {
+    const request = demoRequest();
+    await publishJson(TOPICS.deployRequests, serializableRequest(request), { deployment: request.id });
+    say(io, `deploying ${request.name}: DeploymentRequest ${request.id} published to ${TOPICS.deployRequests}; the workflow runs each stage through stageRunner`);
+    const entries = incidentEntries(new Date());
+    await Promise.all(entries.map((entry) => publishJson(TOPICS.logEvents, entry, { 'logging.googleapis.com/timestamp': (entry as { timestamp: string }).timestamp })));
+    say(io, `replaying the incident: ${entries.length} log entries published to ${TOPICS.logEvents}, as the Cloud Logging sink would`);
+    const deployment = await followDeployment(io, new DeploymentStore(firestore()), request.id);
+    say(io, 'health sweep: live firewall rules, routes, DNS, NAT, webhooks, Config Connector and operations');
+    stack.tick();
+    await stack.pubsub.waitForIdle(SETTLE_TIMEOUT_MS);
+    const dashboardUrl = stack.functionUrl('dashboard');
+    await report(io, stack, deployment, dashboardUrl);
+    if (options.exit) return EXIT_OK;
+    say(io, `running; the dashboard is at ${dashboardUrl}. In another terminal here: npx kfguard findings, npx kfguard deployments ${request.id} (the stack is in ${DEV_STATE_FILE}). Ctrl-C stops everything.`);
+    await io.untilInterrupted();
+    return EXIT_OK;
+  } finally {
+    say(io, 'stopping');
+    await stack.stop();
+    await new Promise((resolve) => functionLog.end(resolve));
+    say(io, 'stopped');
+  }
+}

@@ -1,0 +1,187 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { spawnBin, type RunningBin } from '../helpers/cli.js';
+import { ensureChromium, launchChromium, type ChromiumAvailability } from '../helpers/chromium.js';
+
+/**
+ * `npm start` is `kfguard demo`: the whole local stack on the bundled incident. These tests run it
+ * as a person does, in a fresh folder, and read only what it prints, serves and leaves behind.
+ */
+const STARTUP_MS = 150_000;
+const ARTIFACTS = join(process.cwd(), 'test', '.artifacts');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function portAnswers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start: the incident through the real path, then the dashboard until Ctrl-C', () => {
+  let folder: string;
+  let demo: RunningBin;
+  let dashboardUrl: string;
+  let report: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'kfguard-start-'));
+    demo = spawnBin(['demo', '--dashboard-port', '0'], { cwd: folder });
+    const ready = await demo.waitForStderr(/the dashboard is at (http:\/\/127\.0\.0\.1:\d+\/)/, STARTUP_MS);
+    dashboardUrl = ready[1]!;
+    report = demo.stdout();
+  }, STARTUP_MS + 10_000);
+
+  afterAll(() => {
+    if (demo.child.exitCode === null) demo.child.kill('SIGKILL');
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('shows progress while the stack starts and the deployment runs', () => {
+    const progress = demo.stderr();
+    expect(progress).toMatch(/starting the local stack/);
+    expect(progress).toMatch(/DeploymentRequest kf-prod-2026-11-20 published to kfguard-deploy-requests/);
+    expect(progress).toMatch(/log entries published to kfguard-log-events/);
+    expect(progress).toMatch(/preflight\s+succeeded/);
+    expect(progress).not.toMatch(/MaxListenersExceededWarning|Error:/);
+  });
+
+  it('prints the incident\'s findings with causes and fixes: webhooks, health checks, the image pull and the stuck operation', () => {
+    const findings = report.slice(report.indexOf('== Findings'), report.indexOf('== Deployment =='));
+    expect(findings).toMatch(/webhook-port-blocked .*tcp:15017/);
+    expect(findings).toMatch(/webhook-port-blocked .*tcp:9443/);
+    expect(findings).toMatch(/webhook-call-failed/);
+    expect(findings).toMatch(/webhook\.cert-manager\.io/);
+    expect(findings).toMatch(/health-check-blocked .*35\.191\.0\.0\/16,130\.211\.0\.0\/22/);
+    expect(findings).toMatch(/internet-egress-blocked .*google-public tcp:443/);
+    expect(findings).toMatch(/operation-stuck/);
+    expect(findings).toMatch(/\$ gcloud compute firewall-rules create \S+ --project=acme-ml-prod --network=kf-prod --direction=INGRESS --priority=899 --allow=tcp:15017 --source-ranges=172\.16\.0\.32\/28/);
+  });
+
+  it('prints the deployment\'s stage timeline, stopped at wait-cluster by the stuck CREATE_CLUSTER', () => {
+    const timeline = report.slice(report.indexOf('== Deployment =='), report.indexOf('== Notifications'));
+    expect(timeline).toMatch(/kf-prod-2026-11-20: failed at wait-cluster: CREATE_CLUSTER operation-\S+ .* past the 45m threshold/);
+    for (const stage of ['preflight', 'fetch', 'configure', 'gate', 'mirror', 'apply']) expect(timeline).toMatch(new RegExp(`^${stage}\\s+succeeded`, 'm'));
+    expect(timeline).toMatch(/^wait-cluster\s+failed/m);
+    expect(timeline).not.toMatch(/^(endpoint|verify)\s/m);
+  });
+
+  it('prints the notifications the Chat recorder and the SMTP server received', () => {
+    const notifications = report.slice(report.indexOf('== Notifications'), report.indexOf('== Dashboard =='));
+    expect(notifications).toMatch(/chat {3}Deployment failed: kf-prod-2026-11-20 at wait-cluster/);
+    expect(notifications).toMatch(/email {2}to platform-team@example\.com, ml-platform@acme\.example: \[kfguard\] Deployment failed/);
+    expect(notifications).toMatch(/chat {3}New finding: \[error\] A GKE operation is stuck/);
+    expect(report).toContain(`== Dashboard ==\n\n  ${dashboardUrl}`);
+  });
+
+  it('leaves the stack to the other commands: kfguard findings reads the same Firestore', async () => {
+    const open = Number(/== Findings: (\d+) open/.exec(report)?.[1]);
+    expect(open).toBeGreaterThan(5);
+    expect(existsSync(join(folder, '.kfguard', 'dev.json'))).toBe(true);
+    const findings = spawnBin(['findings', '--status', 'open', '--format', 'json'], { cwd: folder });
+    expect(await findings.exited(60_000)).toBe(0);
+    const document = JSON.parse(findings.stdout());
+    expect(document.findings).toHaveLength(open);
+    expect(document.findings.every((finding: any) => finding.cluster === 'acme-ml-prod/us-central1/kf-prod' && finding.remediation.summary)).toBe(true);
+  });
+
+  it('serves the dashboard read-only, with the same data as JSON', async () => {
+    const data = await (await fetch(new URL('dashboard.json', dashboardUrl))).json();
+    expect(data.findings.length).toBe(data.open.error + data.open.warning + data.open.info);
+    expect(data.deployments[0]).toMatchObject({ id: 'kf-prod-2026-11-20', status: 'failed', failedStage: 'wait-cluster' });
+    expect(data.clusters).toEqual([expect.objectContaining({ key: 'acme-ml-prod:us-central1:kf-prod', lastSweepStatus: 'ok' })]);
+    expect(data.history.at(-1).counts).toEqual(data.open);
+    const post = await fetch(dashboardUrl, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect((await fetch(new URL('findings/../../etc/passwd', dashboardUrl))).status).toBe(404);
+    const page = await fetch(dashboardUrl);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'.*script-src 'nonce-/);
+  });
+
+  describe('in headless Chromium', () => {
+    let availability: ChromiumAvailability;
+    let browser: Browser | undefined;
+
+    beforeAll(async () => {
+      availability = ensureChromium();
+      if ('path' in availability) browser = await launchChromium(availability.path);
+      else process.stderr.write(`dashboard browser test skipped: ${availability.reason}\n`);
+    }, 10 * 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('shows open findings by severity with a chart, deployments with their timeline, clusters with their last sweep, and copies a fix', async (context) => {
+      if (!browser) return context.skip(`Chromium is not available: ${'reason' in availability ? availability.reason : ''}`);
+      const data = await (await fetch(new URL('dashboard.json', dashboardUrl))).json();
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(dashboardUrl).origin });
+      const problems: string[] = [];
+      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(dashboardUrl);
+
+      expect(await page.title()).toBe('kfguard');
+      expect(await page.locator('#summary .count[data-severity="error"]').textContent()).toBe(`${data.open.error} error`);
+      expect(await page.locator('#summary svg rect').count()).toBeGreaterThan(0);
+      expect(await page.locator('#findings article.finding').count()).toBe(data.findings.length);
+      expect(await page.locator('#findings h2#error').textContent()).toBe(`Errors (${data.open.error})`);
+      // Most severe first: every error comes before the first warning.
+      const severities = await page.locator('#findings article.finding').evaluateAll((articles) => articles.map((article) => article.getAttribute('data-severity')));
+      expect(severities.indexOf('warning')).toBeGreaterThan(severities.lastIndexOf('error'));
+
+      const webhook = page.locator('article.finding[data-rule="webhook-port-blocked"]').filter({ hasText: 'tcp:15017' }).first();
+      await webhook.locator('summary').click();
+      expect(await webhook.locator('details p').isVisible()).toBe(true);
+      expect(await webhook.locator('details p').textContent()).toMatch(/denied by firewall rule kf-prod-deny-all-ingress/);
+      const fix = await webhook.locator('pre').textContent();
+      expect(fix).toMatch(/^gcloud compute firewall-rules create .*--allow=tcp:15017/);
+      await webhook.locator('button[data-copy]').click();
+      await expect.poll(() => webhook.locator('button[data-copy]').textContent()).toBe('Copied');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(fix);
+
+      const deployment = page.locator('article.deployment[data-deployment="kf-prod-2026-11-20"]');
+      expect(await deployment.getAttribute('data-status')).toBe('failed');
+      expect(await deployment.locator('.timeline span').count()).toBe(7);
+      expect(await deployment.locator('tr[data-stage="wait-cluster"] td').nth(1).textContent()).toBe('failed');
+      expect(await page.locator('tr[data-cluster="acme-ml-prod:us-central1:kf-prod"] td').nth(4).textContent()).toBe('ok');
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const screenshot = join(ARTIFACTS, 'dashboard.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
+      expect(problems).toEqual([]);
+      await page.close();
+    }, 60_000);
+  });
+
+  it('stops everything cleanly on Ctrl-C', async () => {
+    demo.child.kill('SIGINT');
+    expect(await demo.exited(60_000)).toBe(0);
+    expect(demo.stderr()).toMatch(/kfguard: stopped\n$/);
+    expect(existsSync(join(folder, '.kfguard', 'dev.json'))).toBe(false);
+    expect(await portAnswers(dashboardUrl)).toBe(false);
+  });
+
+  it('starts again in the same folder, on the ports it is given', async () => {
+    const dashboardPort = await freePort();
+    const again = spawnBin(['demo', '--exit', '--dashboard-port', String(dashboardPort)], { cwd: folder });
+    expect(await again.exited(STARTUP_MS)).toBe(0);
+    expect(again.stdout()).toContain(`== Dashboard ==\n\n  http://127.0.0.1:${dashboardPort}/`);
+    expect(again.stdout()).toMatch(/failed at wait-cluster/);
+  }, STARTUP_MS + 10_000);
+});
