@@ -44,3 +44,25 @@ it('notifies exactly once per state change: opened, resolved, reopened; never wh
   expect(t.stack.chat.messages.map((message) => message.requestId)).toEqual([`${reopened!.id}-v1`, `${reopened!.id}-v2`, `${reopened!.id}-v3`]);
   expect(t.stack.smtp.messages).toHaveLength(3);
 });
+
+it('a redelivered event that would reopen a finding writes nothing; the next real event reopens it once', async () => {
+  for (const collection of ['findings', 'events', 'notifications']) for (const doc of (await t.db.collection(collection).get()).docs) await doc.ref.delete();
+  t.stack.chat.messages.splice(0);
+  const first = { ...entry('redelivered'), insertId: 'redelivered' };
+  await t.publishEntries([first]);
+  await t.settle();
+  const [opened] = await t.findings();
+  await new FindingStore(t.db).setStatus(opened!.id, 'resolved', new Date());
+
+  // The same LogEntry again, as Pub/Sub redelivers it: the event marker exists, so nothing changes.
+  await t.publishEntries([first]);
+  await t.settle();
+  expect((await t.findings())[0]).toMatchObject({ status: 'resolved', stateVersion: 2, count: 1 });
+  expect((await t.db.collection('notifications').get()).docs.map((doc) => doc.id)).toEqual([`${opened!.id}-v1`]);
+
+  await t.publishEntries([entry('genuinely-new')]);
+  await t.settle();
+  expect((await t.findings())[0]).toMatchObject({ status: 'open', stateVersion: 3, count: 2 });
+  expect(headlines()).toEqual(['kfguard: New finding', 'kfguard: Finding is back']);
+  expect(t.stack.pubsub.stats().deadLettered).toBe(0);
+});

@@ -58,6 +58,8 @@ export class FindingStore {
    *
    * Preconditions come first in each batch: the local emulator applies writes one by one and stops
    * at the first failing one, so a failing `create` must not follow a write that already happened.
+   * A new finding's `create` leads (the race two first sightings run); otherwise the event marker
+   * leads, so a redelivered event fails before its notification or its increment is written.
    */
   async record(input: RecordInput): Promise<RecordResult> {
     const id = findingId(input.scope.scope, input.observation.key);
@@ -75,8 +77,8 @@ export class FindingStore {
       if (plan.notification) marker.notificationId = plan.notification.id;
       const batch = this.db.batch();
       if (plan.kind === 'create') batch.create(this.findingRef(id), plan.finding);
-      if (plan.notification) this.addNotification(batch, plan.notification, input.now);
       batch.create(eventRef, marker);
+      if (plan.notification) this.addNotification(batch, plan.notification, input.now);
       if (plan.kind === 'update') batch.update(this.findingRef(id), { ...plan.set, count: FieldValue.increment(plan.increment) });
       try {
         await batch.commit();
