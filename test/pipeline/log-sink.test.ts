@@ -95,6 +95,20 @@ describe('logSink through the real Pub/Sub and HTTP paths', () => {
     expect(expected).toBeGreaterThan(150);
   });
 
+  it('an entry without timestamp takes the sink\'s timestamp attribute, for its time and its event id', async () => {
+    await clear();
+    const { timestamp: _dropped, receiveTimestamp: _alsoDropped, ...entry } = fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === 'iap-blocked');
+    const topic = t.pubsub.topic(TOPICS.logEvents);
+    // One insertId at two times: two entries to Cloud Logging, so two events here.
+    for (const at of ['2026-03-02T10:15:01.000Z', '2026-03-02T10:20:01.000Z']) {
+      await topic.publishMessage({ data: Buffer.from(JSON.stringify(entry)), attributes: { 'logging.googleapis.com/timestamp': at } });
+    }
+    await t.settle();
+    const [finding] = await t.findings();
+    expect(finding).toMatchObject({ rule: 'iap-blocked', count: 2, firstSeen: '2026-03-02T10:15:01.000Z', lastSeen: '2026-03-02T10:20:01.000Z' });
+    expect(finding!.samples.map((sample) => sample.time)).toEqual(['2026-03-02T10:15:01.000Z', '2026-03-02T10:20:01.000Z']);
+  });
+
   it('acknowledges poison messages once, records them, and keeps going', async () => {
     await clear();
     const topic = t.pubsub.topic(TOPICS.logEvents);

@@ -11,11 +11,13 @@ import { runtimeConfig } from '../config.js';
 import { firestore } from '../firestore/client.js';
 import { OperationStore } from '../firestore/operations.js';
 import { ClusterRegistry } from '../firestore/registry.js';
-import { decodeJsonMessage, PoisonMessageError, type PubSubCloudEvent } from '../runtime/cloud-event.js';
+import { decodeJsonMessage, PoisonMessageError, pubsubMessage, type PubSubCloudEvent } from '../runtime/cloud-event.js';
 import type { HandlerContext } from '../runtime/functions-framework.js';
 import { recordObservation } from './recorder.js';
 
 const SAMPLE_BYTES = 4096;
+/** Set by the Logging sink on every message: the entry's time, even when the entry has no `timestamp`. */
+const TIMESTAMP_ATTRIBUTE = 'logging.googleapis.com/timestamp';
 
 let registry: { db: ReturnType<typeof firestore>; registry: ClusterRegistry } | undefined;
 /** The registry and its cache live as long as the Firestore client they read through. */
@@ -42,6 +44,17 @@ function entryIdentity(entry: unknown): { logName?: string; insertId?: string; t
 export function sampleOf(entry: unknown, source: string): FindingSample {
   const time = entryTime(entry as Parameters<typeof entryTime>[0]) ?? null;
   return { time, source, entry: JSON.stringify(redact(entry)).slice(0, SAMPLE_BYTES) };
+}
+
+/**
+ * An entry without `timestamp` takes the sink's timestamp attribute, so its time and its event id
+ * are the ones Cloud Logging gave it (and the sweep's backstop, reading the entry back, agrees).
+ */
+function withSinkTimestamp(entry: unknown, attributes: Record<string, string> | undefined): unknown {
+  const timestamp = attributes?.[TIMESTAMP_ATTRIBUTE];
+  if (!timestamp || Number.isNaN(Date.parse(timestamp))) return entry;
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || (entry as { timestamp?: unknown }).timestamp !== undefined) return entry;
+  return { ...entry, timestamp };
 }
 
 /** A completed operation that failed becomes a finding now; stuck ones are the sweep's to judge. */
@@ -71,7 +84,7 @@ export function diagnoseWithRegistry(entry: unknown, registered: readonly Regist
  * belongs to, recorded once per entry however often it is delivered.
  */
 export async function handleLogEvent(event: PubSubCloudEvent, context: HandlerContext): Promise<void> {
-  const entry = decodeJsonMessage(event);
+  const entry = withSinkTimestamp(decodeJsonMessage(event), pubsubMessage(event).attributes);
   const { diagnosis, scope, identity } = diagnoseWithRegistry(entry, await clusters());
   const id = eventId(identity, event.source, event.id);
   switch (diagnosis.kind) {
