@@ -68,4 +68,80 @@ describe('Firestore behaviours kfguard relies on', () => {
   it('update() of a missing document fails with NOT_FOUND (5)', async () => {
     await expect(fs.db.collection('findings').doc('missing').update({ count: 1 })).rejects.toMatchObject({ code: 5 });
   });
+
+  it('orderBy desc with limit returns the newest first (DeploymentStore.recent)', async () => {
+    const db = fs.db;
+    for (const [id, createdAt] of [['a', '2026-03-01T10:00:00.000Z'], ['b', '2026-03-03T10:00:00.000Z'], ['c', '2026-03-02T10:00:00.000Z']]) {
+      await db.collection('deployments').doc(id!).set({ createdAt });
+    }
+    const snapshot = await db.collection('deployments').orderBy('createdAt', 'desc').limit(2).get();
+    expect(snapshot.docs.map((doc) => doc.id)).toEqual(['b', 'c']);
+  });
+
+  it('a >= range on ISO strings includes the bound and excludes what came before (FindingStore.changedSince)', async () => {
+    const db = fs.db;
+    await db.collection('findings').doc('before').set({ statusChangedAt: '2026-03-02T09:59:59.999Z' });
+    await db.collection('findings').doc('at').set({ statusChangedAt: '2026-03-02T10:00:00.000Z' });
+    await db.collection('findings').doc('after').set({ statusChangedAt: '2026-03-02T10:00:00.001Z' });
+    const snapshot = await db.collection('findings').where('statusChangedAt', '>=', '2026-03-02T10:00:00.000Z').get();
+    expect(snapshot.docs.map((doc) => doc.id).sort()).toEqual(['after', 'at']);
+  });
+
+  it('update() with dotted paths sets nested fields and keeps their siblings (NotificationStore.setChannel)', async () => {
+    const ref = fs.db.collection('notifications').doc('n');
+    await ref.set({ status: 'pending', channels: { email: 'delivered' } });
+    await ref.update({ 'channels.chat': 'failed', chatState: 'failed', 'errors.chat': 'Chat refused the message with HTTP 400' });
+    expect((await ref.get()).data()).toEqual({ status: 'pending', chatState: 'failed', channels: { email: 'delivered', chat: 'failed' }, errors: { chat: 'Chat refused the message with HTTP 400' } });
+  });
+
+  it('set() with mergeFields replaces the named fields whole and keeps the others (ClusterRegistry.update)', async () => {
+    const ref = fs.db.collection('clusters').doc('p:l:c');
+    await ref.set({ key: 'p:l:c', model: { network: 'old', masterCidr: '172.16.0.32/28' }, lastSweep: { at: 't1', status: 'error', openFindings: 1, error: 'GKE API: unavailable' } });
+    const changes = { model: { network: 'new' }, lastSweep: { at: 't2', status: 'ok', openFindings: 0 } };
+    await ref.set(changes, { mergeFields: Object.keys(changes) });
+    expect((await ref.get()).data()).toEqual({ key: 'p:l:c', ...changes });
+  });
+
+  it('set() with merge merges nested maps field by field', async () => {
+    const ref = fs.db.collection('clusters').doc('p:l:c');
+    await ref.set({ key: 'p:l:c', lastSweep: { at: 't1', status: 'error', error: 'GKE API: unavailable' } });
+    await ref.set({ lastSweep: { at: 't2', status: 'ok' } }, { merge: true });
+    expect((await ref.get()).data()).toEqual({ key: 'p:l:c', lastSweep: { at: 't2', status: 'ok', error: 'GKE API: unavailable' } });
+  });
+
+  it('serverTimestamp() is stored as a Timestamp of the commit (DeploymentStore.claimBuild)', async () => {
+    const ref = fs.db.collection('builds').doc('b');
+    const before = Date.now();
+    await ref.create({ claimedAt: FieldValue.serverTimestamp() });
+    const claimedAt = (await ref.get()).get('claimedAt') as Timestamp;
+    expect(claimedAt).toBeInstanceOf(Timestamp);
+    expect(claimedAt.toMillis()).toBeGreaterThanOrEqual(before - 1000);
+    expect(claimedAt.toMillis()).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
+  it('a batch of create() then FieldValue.increment applies both, and its redelivery applies neither (FindingStore.record)', async () => {
+    const db = fs.db;
+    const finding = db.collection('findings').doc('f');
+    await finding.set({ count: 1, status: 'resolved' });
+    const commit = () => {
+      const batch = db.batch();
+      batch.create(db.collection('events').doc('e'), { findingId: 'f' });
+      batch.create(db.collection('notifications').doc('f-v3'), { status: 'pending' });
+      batch.update(finding, { count: FieldValue.increment(1), status: 'open' });
+      return batch.commit();
+    };
+    await commit();
+    await db.collection('notifications').doc('f-v3').delete();
+    await expect(commit()).rejects.toMatchObject({ code: 6 });
+    expect((await finding.get()).data()).toEqual({ count: 2, status: 'open' });
+    expect((await db.collection('notifications').doc('f-v3').get()).exists).toBe(false);
+  });
+
+  it('an equality query with limit returns at most that many (NotificationStore.pending)', async () => {
+    const db = fs.db;
+    for (let i = 0; i < 5; i++) await db.collection('notifications').doc(`n${i}`).set({ status: i === 4 ? 'delivered' : 'pending' });
+    const snapshot = await db.collection('notifications').where('status', '==', 'pending').limit(3).get();
+    expect(snapshot.size).toBe(3);
+    expect(snapshot.docs.every((doc) => doc.get('status') === 'pending')).toBe(true);
+  });
 });
