@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_FUNCTIONS } from '../../functions/src/core/pipeline/names.js';
+import { EVENT_FUNCTIONS, HTTP_FUNCTIONS } from '../../functions/src/core/pipeline/names.js';
 import { startTestFirestore, type TestFirestore } from '../helpers/firestore.js';
 
 /** The global setup ran `node scripts/build.mjs`: these are the zips Terraform uploads. */
@@ -17,7 +17,8 @@ const built = (name: string) => manifest.functions.find((fn) => fn.name === name
 describe('npm run build: one deployable bundle per Cloud Function', () => {
   it('builds every entry file, and every function Terraform deploys has its bundle', () => {
     expect(manifest.functions.map((fn) => fn.name).sort()).toEqual(entryFiles.sort());
-    for (const name of Object.keys(EVENT_FUNCTIONS)) expect(entryFiles).toContain(name);
+    for (const name of [...Object.keys(EVENT_FUNCTIONS), ...Object.keys(HTTP_FUNCTIONS)]) expect(entryFiles).toContain(name);
+    expect(entryFiles.length).toBe(Object.keys(EVENT_FUNCTIONS).length + Object.keys(HTTP_FUNCTIONS).length);
   });
 
   it.each(entryFiles)('%s: a zip with the code and a minimal package.json pinned to the installed versions', (name) => {
@@ -38,6 +39,8 @@ describe('npm run build: one deployable bundle per Cloud Function', () => {
     for (const fn of manifest.functions) for (const dependency of heavy) expect(fn.eager, `${fn.name} loads ${dependency} at start`).not.toContain(dependency);
     expect(built('logSink').eager.sort()).toEqual(['@google-cloud/firestore', '@google-cloud/functions-framework', 'ipaddr.js', 'yaml', 'zod']);
     expect(built('notifier').lazy).toEqual(expect.arrayContaining(['nodemailer', '@google-cloud/secret-manager']));
+    // The dashboard only reads Firestore.
+    expect([...built('dashboard').eager, ...built('dashboard').lazy].sort()).toEqual(['@google-cloud/firestore', '@google-cloud/functions-framework', 'zod']);
   });
 });
 

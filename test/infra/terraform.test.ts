@@ -118,8 +118,23 @@ describe('the Terraform module against the code', () => {
     expect(viewers).toMatchObject({ for_each: '${toset(var.dashboard_viewers)}', role: 'roles/run.invoker', member: '${each.value}' });
     expect(tf.variables['dashboard_viewers']!['validation'][0]['condition']).toContain('allUsers');
     expect(tf.text).not.toMatch(/member\s*=\s*"all(Authenticated)?Users"/);
-    // Notifications link to it.
-    expect((tf.locals['function_environment'] as Record<string, string>)['KFGUARD_DASHBOARD_URL']).toContain('google_cloudfunctions2_function.http["dashboard"]');
+    // Notifications link to where people open it, or nowhere: the function's own URL answers browsers with 403.
+    expect(tf.locals['dashboard_link']).toBe('${var.dashboard_url == null ? {} : { KFGUARD_DASHBOARD_URL = var.dashboard_url }}');
+    expect(ENV_VARIABLES).toContain('KFGUARD_DASHBOARD_URL');
+  });
+
+  it('builds the functions as their own account into kfguard\'s repository, never the default compute account', () => {
+    for (const name of ['event', 'http']) {
+      const build = resource('google_cloudfunctions2_function', name)['build_config'][0];
+      expect(build).toMatchObject({ service_account: '${google_service_account.identities["functionBuilds"].id}', docker_repository: '${google_artifact_registry_repository.kfguard.id}' });
+    }
+    expect(resource('google_storage_bucket_iam_member', 'function_sources')).toMatchObject({ role: 'roles/storage.objectViewer', member: '${local.member["functionBuilds"]}' });
+    expect(resource('google_artifact_registry_repository_iam_member', 'writers')['for_each']).toBe('${toset(["builds", "functionBuilds"])}');
+  });
+
+  it('grants each binding once, even when the management project is also watched', () => {
+    expect(resource('google_project_iam_member', 'roles')['for_each']).toContain('distinct(local.project_roles)');
+    expect(tf.text).toMatch(/\{ project = local\.management_project, role = "roles\/container\.viewer", who = "healthSweep" \}/);
   });
 
   it('gives a function fed by several topics an Eventarc trigger per extra topic', () => {
@@ -154,7 +169,7 @@ describe('the Terraform module against the code', () => {
 
   it('grants no basic role, and only to identities it declares', () => {
     expect(tf.text).not.toMatch(/roles\/(owner|editor|viewer)"/);
-    const identities = [...Object.keys(FUNCTIONS), 'workflow', 'builds', 'events'];
+    const identities = [...Object.keys(FUNCTIONS), 'workflow', 'builds', 'events', 'functionBuilds'];
     for (const extra of ['workflow', 'builds', 'events']) expect(tf.locals['identities']).toMatch(new RegExp(`\\b${extra}\\s+= \\{ id = "kfguard-${extra}"`));
     for (const who of [...tf.text.matchAll(/who\s*=\s*"(\w+)"/g)].map((match) => match[1]!)) expect(identities).toContain(who);
     for (const key of keysUsed('local.member')) expect(identities).toContain(key);

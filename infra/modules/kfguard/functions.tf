@@ -16,8 +16,11 @@ locals {
     KFGUARD_CNRM_READY_MINUTES    = tostring(var.cnrm_ready_minutes)
     KFGUARD_STAGE_SETTINGS        = jsonencode({ for stage, settings in var.stage_settings : stage => { for key, value in settings : key => value if value != null } })
     KFGUARD_KUBE_ENDPOINT         = var.kube_endpoint
-    KFGUARD_DASHBOARD_URL         = google_cloudfunctions2_function.http["dashboard"].service_config[0].uri
   }
+  # Notifications link to the dashboard only where a browser can open it: Cloud Run IAM answers a
+  # plain browser visit with 403, so the link is the address people actually use (an IAP load
+  # balancer, say), or none.
+  dashboard_link = var.dashboard_url == null ? {} : { KFGUARD_DASHBOARD_URL = var.dashboard_url }
   # Functions that call cluster control planes.
   needs_cluster_network = ["healthSweep", "stageRunner"]
 }
@@ -34,8 +37,10 @@ resource "google_cloudfunctions2_function" "event" {
   labels      = var.labels
 
   build_config {
-    runtime     = "nodejs20"
-    entry_point = each.key
+    runtime           = "nodejs20"
+    entry_point       = each.key
+    service_account   = google_service_account.identities["functionBuilds"].id
+    docker_repository = google_artifact_registry_repository.kfguard.id
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
@@ -55,7 +60,7 @@ resource "google_cloudfunctions2_function" "event" {
     all_traffic_on_latest_revision   = true
     vpc_connector                    = contains(local.needs_cluster_network, each.key) ? var.vpc_connector : null
     vpc_connector_egress_settings    = contains(local.needs_cluster_network, each.key) && var.vpc_connector != null ? "PRIVATE_RANGES_ONLY" : null
-    environment_variables = merge(local.function_environment, {
+    environment_variables = merge(local.function_environment, local.dashboard_link, {
       KFGUARD_HANDLER_DEADLINE_MS = tostring(each.value.handler_deadline_ms)
     })
   }
@@ -116,8 +121,10 @@ resource "google_cloudfunctions2_function" "http" {
   labels      = var.labels
 
   build_config {
-    runtime     = "nodejs20"
-    entry_point = each.key
+    runtime           = "nodejs20"
+    entry_point       = each.key
+    service_account   = google_service_account.identities["functionBuilds"].id
+    docker_repository = google_artifact_registry_repository.kfguard.id
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name

@@ -4,10 +4,12 @@ locals {
   function_ids = { for name in concat(keys(local.kfguard.event_functions), keys(local.kfguard.http_functions)) : name => lower(replace(name, "/([A-Z])/", "-$1")) }
   identities = merge(
     { for name, id in local.function_ids : name => { id = "kfguard-${id}", description = "kfguard ${name} function" } },
+    # Cloud Functions builds run as functionBuilds rather than the default compute account (often an Editor).
     {
-      workflow = { id = "kfguard-workflow", description = "kfguard deployment workflow" }
-      builds   = { id = "kfguard-builds", description = "kfguard deployment build stages (kpt, make apply)" }
-      events   = { id = "kfguard-events", description = "Eventarc: delivers Pub/Sub messages to the kfguard functions" }
+      workflow       = { id = "kfguard-workflow", description = "kfguard deployment workflow" }
+      builds         = { id = "kfguard-builds", description = "kfguard deployment build stages (kpt, make apply)" }
+      events         = { id = "kfguard-events", description = "Eventarc: delivers Pub/Sub messages to the kfguard functions" }
+      functionBuilds = { id = "kfguard-function-builds", description = "Builds the kfguard functions' containers" }
     },
   )
   crd_patcher_role = "kfguardCrdPatcher"
@@ -32,6 +34,9 @@ locals {
       { project = var.project_id, role = "roles/cloudbuild.builds.editor", who = "stageRunner" },
       { project = var.project_id, role = "roles/logging.logWriter", who = "workflow" },
       { project = var.project_id, role = "roles/logging.logWriter", who = "builds" },
+      { project = var.project_id, role = "roles/logging.logWriter", who = "functionBuilds" },
+      # The sweep reads Config Connector status on the management cluster.
+      { project = local.management_project, role = "roles/container.viewer", who = "healthSweep" },
       # mirror submits the blueprint's own image-copy build.
       { project = var.project_id, role = "roles/cloudbuild.builds.editor", who = "builds" },
       # apply: Config Connector resources into the management cluster's namespace.
@@ -58,7 +63,8 @@ resource "google_project_iam_custom_role" "crd_patcher" {
 }
 
 resource "google_project_iam_member" "roles" {
-  for_each = { for binding in local.project_roles : "${binding.project}/${binding.role}/${binding.who}" => binding }
+  # distinct: the same grant can arise twice (the management project is often also watched or deployed to).
+  for_each = { for binding in distinct(local.project_roles) : "${binding.project}/${binding.role}/${binding.who}" => binding }
   project  = each.value.project
   role     = each.value.role
   member   = local.member[each.value.who]
@@ -92,6 +98,12 @@ resource "google_secret_manager_secret_iam_member" "accessors" {
   member    = local.member[each.value.who]
 }
 
+resource "google_storage_bucket_iam_member" "function_sources" {
+  bucket = google_storage_bucket.sources.name
+  role   = "roles/storage.objectViewer"
+  member = local.member["functionBuilds"]
+}
+
 resource "google_storage_bucket_iam_member" "artifacts" {
   for_each = {
     builds      = "roles/storage.objectAdmin"
@@ -102,12 +114,13 @@ resource "google_storage_bucket_iam_member" "artifacts" {
   member = local.member[each.key]
 }
 
-resource "google_artifact_registry_repository_iam_member" "builds" {
+resource "google_artifact_registry_repository_iam_member" "writers" {
+  for_each   = toset(["builds", "functionBuilds"])
   project    = var.project_id
   location   = var.region
   repository = google_artifact_registry_repository.kfguard.name
   role       = "roles/artifactregistry.writer"
-  member     = local.member["builds"]
+  member     = local.member[each.value]
 }
 
 # The stage runner creates builds that run as the builds account.

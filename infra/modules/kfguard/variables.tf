@@ -113,6 +113,12 @@ variable "dashboard_viewers" {
   }
 }
 
+variable "dashboard_url" {
+  description = "The address people open the dashboard at (for example an IAP-protected load balancer in front of it), linked from every notification. Null: notifications carry no link, since the function's own URL answers a plain browser visit with 403."
+  type        = string
+  default     = null
+}
+
 variable "bundles_dir" {
   description = "Where `npm run build` wrote the function zips."
   type        = string
