@@ -1,24 +1,87 @@
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { fixtureJson } from '../helpers/fixtures.js';
 import { TOPICS } from '../../functions/src/core/pipeline/names.js';
+import { resetRuntimeConfig } from '../../functions/src/adapters/config.js';
 import { forgetSecrets } from '../../functions/src/adapters/secrets.js';
+import { LOCAL_CHAT_WEBHOOK } from '../../functions/src/dev/stack.js';
+import { ProtoPackage, RpcError, startFakeServer, type FakeServer, type RecordedCall } from '../../functions/src/dev/fakes/grpc-protos.js';
 import type { NotificationRequest } from '../../functions/src/core/pipeline/notification.js';
 
+/** What Secret Manager answers for a version name, in turn (the last answer repeats): a value, or a gRPC status. */
+type SecretAnswer = { value: string } | { code: status };
+const secretAnswers = new Map<string, SecretAnswer[]>();
+const secretCalls: RecordedCall[] = [];
+
+/** google.cloud.secretmanager.v1.SecretManagerService/AccessSecretVersion, for the real client; unknown names are NOT_FOUND. */
+function startSecretManager(): Promise<FakeServer> {
+  const protos = ProtoPackage.load({ packageName: '@google-cloud/secret-manager', file: 'google/cloud/secretmanager/v1/service.proto' });
+  return startFakeServer({
+    label: 'test Secret Manager',
+    service: protos.service('google.cloud.secretmanager.v1.SecretManagerService'),
+    calls: secretCalls,
+    handlers: {
+      AccessSecretVersion: (request) => {
+        const name = String(request['name']);
+        const answers = secretAnswers.get(name) ?? [{ code: status.NOT_FOUND }];
+        const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
+        if ('code' in answer) throw new RpcError(answer.code, `Secret Version [${name}] is not available.`);
+        return { name, payload: { data: Buffer.from(answer.value) } };
+      },
+    },
+  });
+}
+
 let t: TestStack;
+let secretManager: FakeServer;
+const logLines: string[] = [];
 beforeAll(async () => {
+  secretManager = await startSecretManager();
   t = await startTestStack({
     functions: ['logSink', 'notifier'],
-    env: { KFGUARD_CHAT_BACKOFF_MS: '50', KFGUARD_CHAT_PER_MINUTE: '5', KFGUARD_CHAT_WINDOW_MS: '1500', KFGUARD_DASHBOARD_URL: 'http://127.0.0.1:9/dashboard' },
+    functionLogs: (line) => logLines.push(line),
+    env: {
+      KFGUARD_CHAT_BACKOFF_MS: '50',
+      KFGUARD_CHAT_PER_MINUTE: '5',
+      KFGUARD_CHAT_WINDOW_MS: '1500',
+      KFGUARD_DASHBOARD_URL: 'http://127.0.0.1:9/dashboard',
+      KFGUARD_SECRETMANAGER_ENDPOINT: `127.0.0.1:${secretManager.port}`,
+    },
   });
 });
-afterAll(async () => t?.stop());
+afterAll(async () => {
+  await t?.stop();
+  await secretManager?.stop();
+});
+
+/** Points the notifier's secret references elsewhere for one test, as Terraform's configuration would. */
+async function withSecretReferences(references: { chat?: string; smtp?: string }, run: () => Promise<void>): Promise<void> {
+  const saved = { chat: process.env['KFGUARD_CHAT_WEBHOOK_SECRET'], smtp: process.env['KFGUARD_SMTP_URL_SECRET'] };
+  const apply = (values: { chat?: string; smtp?: string }) => {
+    process.env['KFGUARD_CHAT_WEBHOOK_SECRET'] = values.chat;
+    process.env['KFGUARD_SMTP_URL_SECRET'] = values.smtp;
+    resetRuntimeConfig();
+    forgetSecrets();
+  };
+  apply({ ...saved, ...references });
+  try {
+    await run();
+  } finally {
+    apply(saved);
+  }
+}
+
+const warnings = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['severity'] === 'WARNING');
 
 beforeEach(async () => {
   for (const collection of ['findings', 'events', 'notifications']) for (const doc of (await t.db.collection(collection).get()).docs) await doc.ref.delete();
   t.stack.chat.messages.splice(0);
   t.stack.chat.attempts.splice(0);
   t.stack.smtp.messages.splice(0);
+  logLines.splice(0);
+  secretAnswers.clear();
+  secretCalls.splice(0);
   // Let the quota window of the previous test pass.
   await new Promise((resolve) => setTimeout(resolve, 1600));
 });
@@ -146,5 +209,47 @@ describe('notifier: Google Chat and email', () => {
     const rejected = (await t.db.collection('rejected').get()).docs.map((doc) => doc.data());
     expect(rejected.some((r) => r['function'] === 'notifier' && /not a notification request/.test(String(r['reason'])))).toBe(true);
     expect(t.stack.chat.messages).toHaveLength(0);
+  });
+});
+
+describe('notifier: a channel whose secret has no value is off, the other is delivered', () => {
+  const CHAT_SECRET = 'projects/kf-test-project/secrets/kfguard-chat-webhook/versions/latest';
+  const SMTP_SECRET = 'projects/kf-test-project/secrets/kfguard-smtp-url/versions/latest';
+
+  it('a Chat secret without a version (NOT_FOUND) skips Chat with a warning naming the secret, and emails', async () => {
+    await withSecretReferences({ chat: CHAT_SECRET }, () => notify(request('nochat-v1')));
+    expect(t.stack.chat.attempts).toEqual([]);
+    expect(t.stack.smtp.messages).toHaveLength(1);
+    expect((await t.db.collection('notifications').doc('nochat-v1').get()).data()).toMatchObject({ status: 'delivered', channels: { chat: 'skipped', email: 'delivered' } });
+    expect(warnings()).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'chat', secretReference: CHAT_SECRET, message: expect.stringContaining('no enabled version') })]));
+    expect(t.stack.pubsub.stats().deadLettered).toBe(0);
+  });
+
+  it('a disabled SMTP secret version (FAILED_PRECONDITION) skips email and posts Chat', async () => {
+    secretAnswers.set(SMTP_SECRET, [{ code: status.FAILED_PRECONDITION }]);
+    await withSecretReferences({ smtp: SMTP_SECRET }, () => notify(request('nomail-v1')));
+    expect(t.stack.chat.messages.map((message) => message.requestId)).toEqual(['nomail-v1']);
+    expect(t.stack.smtp.messages).toEqual([]);
+    expect((await t.db.collection('notifications').doc('nomail-v1').get()).data()).toMatchObject({ channels: { chat: 'delivered', email: 'skipped' } });
+    expect(warnings()).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'email', secretReference: SMTP_SECRET })]));
+  });
+
+  it('an empty Chat secret skips Chat', async () => {
+    secretAnswers.set(CHAT_SECRET, [{ value: '' }]);
+    await withSecretReferences({ chat: CHAT_SECRET }, () => notify(request('emptychat-v1')));
+    expect(t.stack.chat.attempts).toEqual([]);
+    expect((await t.db.collection('notifications').doc('emptychat-v1').get()).data()).toMatchObject({ channels: { chat: 'skipped', email: 'delivered' } });
+  });
+
+  it('a Secret Manager timeout is retried by Pub/Sub, then the message is delivered; the value is never logged or stored', async () => {
+    secretAnswers.set(CHAT_SECRET, [{ code: status.DEADLINE_EXCEEDED }, { code: status.DEADLINE_EXCEEDED }, { value: LOCAL_CHAT_WEBHOOK }]);
+    await withSecretReferences({ chat: CHAT_SECRET }, () => notify(request('slowsecret-v1')));
+    expect(secretCalls.length).toBeGreaterThanOrEqual(3);
+    expect(t.stack.chat.messages.map((message) => message.requestId)).toEqual(['slowsecret-v1']);
+    const record = (await t.db.collection('notifications').doc('slowsecret-v1').get()).data()!;
+    expect(record).toMatchObject({ status: 'delivered', channels: { chat: 'delivered', email: 'delivered' } });
+    expect(t.stack.smtp.messages).toHaveLength(1);
+    expect(logLines.join('\n')).not.toContain('local-token');
+    expect(JSON.stringify(record)).not.toContain('local-token');
   });
 });

@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   /** host:port of a Container API (GKE) served without TLS: the local stack. */
   KFGUARD_CONTAINER_ENDPOINT: optionalText,
   KFGUARD_LOGGING_ENDPOINT: optionalText,
+  /** host:port of a Secret Manager API served without TLS (tests). */
+  KFGUARD_SECRETMANAGER_ENDPOINT: optionalText,
   KFGUARD_WORKFLOWS_ENDPOINT: optionalText,
   KFGUARD_CLOUDBUILD_ENDPOINT: optionalText,
   /** Base URLs of the Compute and DNS REST APIs (default: Google's). */
@@ -81,6 +83,7 @@ export interface RuntimeConfig {
   endpoints: {
     container?: string;
     logging?: string;
+    secretManager?: string;
     workflows?: string;
     cloudbuild?: string;
     computeUrl: string;
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     endpoints: {
       container: e.KFGUARD_CONTAINER_ENDPOINT,
       logging: e.KFGUARD_LOGGING_ENDPOINT,
+      secretManager: e.KFGUARD_SECRETMANAGER_ENDPOINT,
       workflows: e.KFGUARD_WORKFLOWS_ENDPOINT,
       cloudbuild: e.KFGUARD_CLOUDBUILD_ENDPOINT,
       computeUrl: e.KFGUARD_COMPUTE_URL.replace(/\/$/, ''),

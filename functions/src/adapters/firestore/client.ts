@@ -17,7 +17,7 @@ export async function closeFirestore(): Promise<void> {
   await current?.terminate();
 }
 
-/** gRPC status codes Firestore errors carry. */
+/** gRPC status codes, as Firestore's (and every Google gRPC client's) errors carry them. */
 export const GRPC = { ALREADY_EXISTS: 6, NOT_FOUND: 5, UNAVAILABLE: 14, DEADLINE_EXCEEDED: 4, ABORTED: 10, FAILED_PRECONDITION: 9 } as const;
 
 export function grpcCode(error: unknown): number | undefined {

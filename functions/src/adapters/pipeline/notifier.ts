@@ -6,7 +6,8 @@ import { firestore } from '../firestore/client.js';
 import { NotificationStore, type Channel, type ChannelState, type NotificationRecord } from '../firestore/notifications.js';
 import { ChatError, parseChatWebhook, postChatMessage, SpaceQuota } from '../notify/chat.js';
 import { EmailError, sendEmail } from '../notify/email.js';
-import { resolveSecret } from '../secrets.js';
+import type { Logger } from '../logger.js';
+import { resolveSecret, SecretNotConfiguredError } from '../secrets.js';
 import { decodeJsonMessage, PoisonMessageError, type PubSubCloudEvent } from '../runtime/cloud-event.js';
 import type { HandlerContext } from '../runtime/functions-framework.js';
 
@@ -28,9 +29,24 @@ function parseRequest(event: PubSubCloudEvent): NotificationRequest {
   return parsed.data;
 }
 
-async function chatWebhook(): Promise<string | undefined> {
-  const reference = runtimeConfig().secrets.chatWebhook;
-  return reference ? resolveSecret(reference) : undefined;
+/**
+ * A channel's secret, or undefined when the channel is not configured: no reference, or a secret
+ * still without a value (Terraform declares both secrets; people add the values they have).
+ * The other channel is delivered all the same; errors worth retrying still throw.
+ */
+async function channelSecret(channel: Channel, reference: string | undefined, logger: Logger): Promise<string | undefined> {
+  if (!reference) return undefined;
+  try {
+    return await resolveSecret(reference);
+  } catch (error) {
+    if (!(error instanceof SecretNotConfiguredError)) throw error;
+    logger.warn(`${channel} notifications are off: ${error.message}`, { channel, secretReference: reference });
+    return undefined;
+  }
+}
+
+function chatWebhook(logger: Logger): Promise<string | undefined> {
+  return channelSecret('chat', runtimeConfig().secrets.chatWebhook, logger);
 }
 
 /** Sends what earlier messages folded into the digest, if the space has room for one more message. */
@@ -48,7 +64,7 @@ async function flushDigest(store: NotificationStore, webhook: string, context: H
 }
 
 async function deliverChat(store: NotificationStore, request: NotificationRequest, context: HandlerContext): Promise<ChannelState> {
-  const webhook = await chatWebhook();
+  const webhook = await chatWebhook(context.logger);
   if (!webhook) return 'skipped';
   let space: string;
   try {
@@ -72,12 +88,14 @@ async function deliverChat(store: NotificationStore, request: NotificationReques
   }
 }
 
-async function deliverEmail(store: NotificationStore, request: NotificationRequest): Promise<ChannelState> {
+async function deliverEmail(store: NotificationStore, request: NotificationRequest, context: HandlerContext): Promise<ChannelState> {
   const config = runtimeConfig();
   const recipients = [...new Set([...config.email.to, ...(request.email ?? [])])];
-  if (!config.secrets.smtpUrl || recipients.length === 0) return 'skipped';
+  if (recipients.length === 0) return 'skipped';
+  const smtpUrl = await channelSecret('email', config.secrets.smtpUrl, context.logger);
+  if (!smtpUrl) return 'skipped';
   try {
-    await sendEmail(await resolveSecret(config.secrets.smtpUrl), config.email.from, recipients, emailMessage(request, config.dashboardUrl), request.id);
+    await sendEmail(smtpUrl, config.email.from, recipients, emailMessage(request, config.dashboardUrl), request.id);
     return 'delivered';
   } catch (error) {
     if (error instanceof EmailError && !error.transient) {
@@ -90,7 +108,7 @@ async function deliverEmail(store: NotificationStore, request: NotificationReque
 
 const DELIVERERS: Record<Channel, (store: NotificationStore, request: NotificationRequest, context: HandlerContext) => Promise<ChannelState>> = {
   chat: deliverChat,
-  email: (store, request) => deliverEmail(store, request),
+  email: deliverEmail,
 };
 
 /**
@@ -102,7 +120,7 @@ export async function handleNotificationEvent(event: PubSubCloudEvent, context: 
   const request = parseRequest(event);
   const store = new NotificationStore(firestore());
   if (request.kind === 'flush') {
-    const webhook = await chatWebhook();
+    const webhook = await chatWebhook(context.logger);
     if (webhook) await flushDigest(store, webhook, context);
     return;
   }
