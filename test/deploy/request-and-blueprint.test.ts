@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseDeploymentRequest, serializableRequest } from '../../functions/src/core/deploy/request.js';
 import { enablePrivateInKustomization, parseSetters, PRIVATE_PATCH, PRIVATE_RESOURCES, setMakefileValues } from '../../functions/src/core/deploy/blueprint.js';
-import { stageBuild } from '../../functions/src/core/deploy/builds.js';
+import { stageBuild, type BuildStage } from '../../functions/src/core/deploy/builds.js';
 import { CONTAINER_CLUSTER_CRD, ipAllocationGaps, ipAllocationPatch } from '../../functions/src/core/deploy/crd.js';
 import { STAGES } from '../../functions/src/core/deploy/stages.js';
 import { runCli } from '../helpers/cli.js';
@@ -51,7 +51,8 @@ describe('kfguard blueprint enable-private', () => {
   it("makes the guide's kustomization edits, keeping comments and style, and is idempotent", async () => {
     const dir = editedFixture('blueprint/kubeflow', []);
     const before = readFileSync(`${dir}/instance/gcp_config/kustomization.yaml`, 'utf8');
-    const first = await run(dir, 'name=kf-prod', 'project=acme-ml-prod', 'region=us-central1', 'zone=us-central1-c', 'location=us-central1');
+    const setters = ['name=kf-prod', 'project=acme-ml-prod', 'region=us-central1', 'zone=us-central1-c', 'location=us-central1', 'mgmt-ctxt=kf-mgmt', 'email=ml-admin@acme.example'];
+    const first = await run(dir, ...setters);
     expect(first.code).toBe(0);
     const after = readFileSync(`${dir}/instance/gcp_config/kustomization.yaml`, 'utf8');
     expect(after).toBe(
@@ -66,8 +67,9 @@ describe('kfguard blueprint enable-private', () => {
     expect(makefile).toContain('\tkpt cfg set ./instance name kf-prod\n');
     expect(makefile).toContain('\tkpt cfg set ./upstream/manifests/gcp log-firewalls true\n');
     expect(makefile).toContain('\tkpt cfg set ./upstream/manifests/gcp gcloud.compute.region us-central1\n');
+    expect(makefile).toContain('\tkpt cfg set ./instance email ml-admin@acme.example\n');
     expect(makefile).toContain('# The management cluster context and the Kubeflow name are read from the Kptfile.');
-    const again = await run(dir, 'name=kf-prod', 'project=acme-ml-prod', 'region=us-central1', 'zone=us-central1-c', 'location=us-central1');
+    const again = await run(dir, ...setters);
     expect(again.stdout).toBe('already configured for private GKE; nothing changed\n');
     expect(readFileSync(`${dir}/instance/gcp_config/kustomization.yaml`, 'utf8')).toBe(after);
     expect(readFileSync(`${dir}/Makefile`, 'utf8')).toBe(makefile);
@@ -83,10 +85,39 @@ describe('kfguard blueprint enable-private', () => {
   it.each([
     ['name=kf;rm -rf /', /may contain only letters, digits/],
     ['name=$(whoami)', /may contain only letters, digits/],
+    ['name=KF-Prod', /is not lowercase letters, digits and dashes/],
+    ['name=kubeflow-production-cluster-1', /at most 24 characters/],
+    ['email=not-an-address', /is not an email address/],
     ['colour=blue', /unknown setter "colour"/],
     ['noequals', /unknown setter ""/],
   ])('refuses --set %s', (assignment, message) => {
     expect(() => parseSetters([assignment])).toThrow(message);
+  });
+
+  it('names every placeholder the values leave in set-values, and writes nothing', async () => {
+    const dir = editedFixture('blueprint/kubeflow', []);
+    const before = readFileSync(`${dir}/instance/gcp_config/kustomization.yaml`, 'utf8');
+    const result = await run(dir, 'name=kf-prod', 'project=acme-ml-prod', 'zone=us-central1-c', 'location=us-central1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('set-values still has placeholders: mgmt-ctxt (<YOUR_MANAGEMENT_CTXT>), email (<YOUR_EMAIL_ADDRESS>)');
+    expect(readFileSync(`${dir}/instance/gcp_config/kustomization.yaml`, 'utf8')).toBe(before);
+  });
+
+  it("sets the private-GKE ranges, the firewall rules that name the control plane with them, idempotently", async () => {
+    const dir = editedFixture('blueprint/kubeflow', []);
+    const setters = ['name=kf-prod', 'project=acme-ml-prod', 'zone=us-central1-c', 'location=us-central1', 'mgmt-ctxt=kf-mgmt', 'email=ml-admin@acme.example'].flatMap((set) => ['--set', set]);
+    const ranges = ['--master-cidr', '172.16.0.64/28', '--pod-cidr', '10.4.0.0/14'];
+    const first = await runCli(['blueprint', 'enable-private', dir, ...setters, ...ranges]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('cluster-private-patch.yaml masterIpv4CidrBlock: 172.16.0.32/28 -> 172.16.0.64/28');
+    expect(first.stdout).toContain('firewall.yaml name-istio sourceRanges: 172.16.0.32/28 -> 172.16.0.64/28');
+    expect(first.stdout).toContain('ComputeSubnetwork secondaryIpRange pods: 10.1.0.0/16 -> 10.4.0.0/14');
+    const firewall = readFileSync(`${dir}/upstream/manifests/gcp/v2/privateGKE/firewall.yaml`, 'utf8');
+    expect(firewall).toContain('  name: name-istio # {"$kpt-set":"name-istio"}\n');
+    const again = await runCli(['blueprint', 'enable-private', dir, ...setters, ...ranges]);
+    expect(again.stdout).toBe('already configured for private GKE; nothing changed\n');
+    expect(readFileSync(`${dir}/upstream/manifests/gcp/v2/privateGKE/firewall.yaml`, 'utf8')).toBe(firewall);
+    expect((await runCli(['blueprint', 'enable-private', dir, '--master-cidr', '2001:db8::/64'])).stderr).toMatch(/--master-cidr 2001:db8::\/64: not an IPv4 range/);
   });
 
   it('says what is wrong with a directory that is not a blueprint', async () => {
@@ -109,20 +140,27 @@ describe('stage builds and the #32 CRD patch', () => {
     return parsed.request;
   };
 
-  it('never puts the IAP secret in a build; apply takes it from Secret Manager', () => {
-    const build = stageBuild('apply', request(), { bucket: 'kf-artifacts', toolboxImage: 'toolbox' }, 'kf-prod-1', 1);
-    const text = JSON.stringify(build);
-    expect(text).not.toContain('GOCSPX');
+  const inputs = { package: 'gs://kf-artifacts/deployments/kf-prod-1/package' };
+  const buildOf = (stage: BuildStage) => stageBuild(stage, request(), inputs, { bucket: 'kf-artifacts', toolboxImage: 'toolbox' }, 'kf-prod-1', 1);
+
+  it('never puts the IAP secret in a build; endpoint, which creates the IAP secret, takes it from Secret Manager', () => {
+    const { build } = buildOf('endpoint');
+    expect(JSON.stringify(build)).not.toContain('GOCSPX');
     expect(build['availableSecrets']).toEqual({ secretManager: [{ versionName: 'projects/acme-ml-prod/secrets/kf-prod-iap-client-secret/versions/latest', env: 'CLIENT_SECRET' }] });
     expect((build['steps'] as any[])[0].secretEnv).toEqual(['CLIENT_SECRET']);
-    expect((build['steps'] as any[])[0].args[1]).toContain("sed -i '/kubectl .*wait --for=condition=Ready --timeout=600s *containercluster/s/^/#/' Makefile");
-    expect(build['tags']).toEqual(['kfguard', 'deployment-kf-prod-1', 'stage-apply', 'attempt-1']);
+    expect(build['tags']).toEqual(['kfguard', 'deployment-kf-prod-1', 'stage-endpoint', 'attempt-1']);
+    for (const stage of ['fetch', 'configure', 'mirror', 'apply'] as const) expect(buildOf(stage).build['availableSecrets']).toBeUndefined();
   });
 
-  it('configure runs kfguard with the request values, quoted', () => {
-    const script = (stageBuild('configure', request(), { bucket: 'b', toolboxImage: 't' }, 'kf-prod-1', 1)['steps'] as any[])[0].args[1] as string;
-    expect(script).toContain('kfguard blueprint enable-private /workspace/kubeflow --set name=kf-prod --set project=acme-ml-prod --set region=us-central1');
-    expect(script).toContain('make set-values && make hydrate');
+  it('configure runs kfguard with the request values, quoted, and hands on the package and its manifests', () => {
+    const { build, outputs } = buildOf('configure');
+    const script = (build['steps'] as any[])[0].args[1] as string;
+    expect(script).toContain('kfguard blueprint enable-private kubeflow --set name=kf-prod --set project=acme-ml-prod --set region=us-central1');
+    expect(script).toContain('--set email=ml-admin@acme.example --master-cidr 172.16.0.32/28 --node-cidr 10.10.10.0/24 --pod-cidr 10.1.0.0/16 --service-cidr 10.10.11.0/24');
+    expect(script).toContain('make -C kubeflow set-values\nmake -C kubeflow hydrate');
+    expect(outputs).toEqual({ package: inputs.package, manifests: `${inputs.package}/.build/` });
+    expect(buildOf('fetch').outputs).toEqual({ package: inputs.package });
+    expect(buildOf('apply').outputs).toEqual({ cluster: 'projects/acme-ml-prod/locations/us-central1/clusters/kf-prod' });
   });
 
   it('finds the missing ipAllocationPolicy fields and patches exactly those', () => {
@@ -136,7 +174,7 @@ describe('stage builds and the #32 CRD patch', () => {
       },
     };
     const gaps = ipAllocationGaps(crd);
-    expect(gaps).toEqual([{ version: 'v1beta1', index: 0, policyMissing: false, fields: ['useIpAliases', 'createSubnetwork', 'subnetworkName', 'clusterSecondaryRangeName', 'servicesSecondaryRangeName'] }]);
+    expect(gaps).toEqual([{ version: 'v1beta1', index: 0, missing: 'fields', fields: ['useIpAliases', 'createSubnetwork', 'subnetworkName', 'clusterSecondaryRangeName', 'servicesSecondaryRangeName'] }]);
     expect(ipAllocationPatch(gaps)[0]).toEqual({ op: 'add', path: '/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/ipAllocationPolicy/properties/useIpAliases', value: { type: 'boolean' } });
   });
 

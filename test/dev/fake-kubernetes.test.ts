@@ -2,6 +2,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeKubernetes, pluralize } from '../../functions/src/dev/fakes/kubernetes.js';
 import type { KubeObject } from '../../functions/src/dev/fakes/kubernetes.js';
+import { ipAllocationGaps, ipAllocationPatch } from '../../functions/src/core/deploy/crd.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -173,6 +174,21 @@ describe('FakeKubernetes with @kubernetes/client-node', () => {
     expect(Object.keys(properties ?? {})).toEqual(['clusterIpv4CidrBlock', 'stackType', 'podCidrOverprovisionConfig']);
     expect(properties?.podCidrOverprovisionConfig?.properties?.disable?.type).toBe('boolean');
     expect(fake.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', CONTAINER_CLUSTER_CRD)?.metadata.generation).toBe(2);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no ipAllocationPolicy', {}],
+    ['an ipAllocationPolicy without properties', { ipAllocationPolicy: { type: 'object' } }],
+    ['an ipAllocationPolicy with some fields', { ipAllocationPolicy: { type: 'object', properties: { clusterIpv4CidrBlock: { type: 'string' } } } }],
+  ])("kfguard's #32 patch applies to a ContainerCluster CRD with %s and closes every gap", async (_name, specProperties) => {
+    const crd = structuredClone(FIXTURES[2]!) as any;
+    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties = specProperties;
+    fake.upsert(crd);
+    const apiext = config.makeApiClient(k8s.ApiextensionsV1Api);
+    const gaps = ipAllocationGaps(JSON.parse(JSON.stringify(await apiext.readCustomResourceDefinition({ name: CONTAINER_CLUSTER_CRD }))));
+    expect(gaps).toHaveLength(1);
+    await apiext.patchCustomResourceDefinition({ name: CONTAINER_CLUSTER_CRD, body: ipAllocationPatch(gaps) });
+    expect(ipAllocationGaps(JSON.parse(JSON.stringify(await apiext.readCustomResourceDefinition({ name: CONTAINER_CLUSTER_CRD }))))).toEqual([]);
   });
 
   it('rejects a JSON patch whose test fails with 422 and leaves the object unchanged', async () => {

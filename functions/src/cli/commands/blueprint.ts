@@ -2,43 +2,83 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BlueprintError, enablePrivateInKustomization, KUSTOMIZATION_PATH, parseSetters, setMakefileValues } from '../../core/deploy/blueprint.js';
+import { PRIVATE_NETWORK_FILES, setPrivateNetworkRanges, type NetworkRanges } from '../../core/deploy/network-ranges.js';
+import { tryParseCidr } from '../../core/net/cidr.js';
 import { collect } from '../options.js';
 import { UsageError, write, type CliIo } from '../io.js';
 
-async function edit(path: string, change: (text: string) => { text: string }): Promise<void> {
-  let text: string;
+interface EnablePrivateOptions {
+  set?: string[];
+  masterCidr?: string;
+  nodeCidr?: string;
+  podCidr?: string;
+  serviceCidr?: string;
+}
+
+async function readBlueprintFile(dir: string, path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(join(dir, path), 'utf8');
   } catch {
-    throw new UsageError(`cannot read ${path}: is this the blueprint's kubeflow directory (kpt pkg get .../kubeflow)?`);
+    throw new UsageError(`cannot read ${join(dir, path)}: is this the blueprint's kubeflow directory (kpt pkg get .../kubeflow, then make get-pkg)?`);
   }
-  const result = change(text);
-  if (result.text !== text) await writeFile(path, result.text);
+}
+
+function networkRanges(options: EnablePrivateOptions): NetworkRanges {
+  const ranges: NetworkRanges = {};
+  for (const [flag, key, value] of [
+    ['--master-cidr', 'controlPlaneCidr', options.masterCidr],
+    ['--node-cidr', 'nodeCidr', options.nodeCidr],
+    ['--pod-cidr', 'podCidr', options.podCidr],
+    ['--service-cidr', 'serviceCidr', options.serviceCidr],
+  ] as const) {
+    if (value === undefined) continue;
+    const range = tryParseCidr(value);
+    if (!range || range.family !== 4) throw new UsageError(`${flag} ${value}: not an IPv4 range`);
+    ranges[key] = range.text;
+  }
+  return ranges;
+}
+
+/** Every edit is worked out before any file is written, so a refused value leaves the package as it was. */
+async function enablePrivate(dir: string, options: EnablePrivateOptions): Promise<string[]> {
+  const values = parseSetters(options.set ?? []);
+  const ranges = networkRanges(options);
+  const edits: { path: string; before: string; after: string }[] = [];
+  const notes: string[] = [];
+  const kustomization = await readBlueprintFile(dir, KUSTOMIZATION_PATH);
+  const privateEdit = enablePrivateInKustomization(kustomization);
+  edits.push({ path: KUSTOMIZATION_PATH, before: kustomization, after: privateEdit.text });
+  notes.push(...privateEdit.added.map((line) => `${KUSTOMIZATION_PATH}: added ${line}`));
+  const makefile = await readBlueprintFile(dir, 'Makefile');
+  const setters = setMakefileValues(makefile, values);
+  edits.push({ path: 'Makefile', before: makefile, after: setters.text });
+  notes.push(...setters.changed.map((line) => `Makefile set-values: ${line}`));
+  if (Object.keys(ranges).length > 0) {
+    const files = { patch: await readBlueprintFile(dir, PRIVATE_NETWORK_FILES.patch), network: await readBlueprintFile(dir, PRIVATE_NETWORK_FILES.network), firewall: await readBlueprintFile(dir, PRIVATE_NETWORK_FILES.firewall) };
+    const edited = setPrivateNetworkRanges(files, ranges);
+    for (const key of Object.keys(files) as (keyof typeof files)[]) edits.push({ path: PRIVATE_NETWORK_FILES[key], before: files[key], after: edited.files[key] });
+    notes.push(...edited.changed);
+  }
+  for (const edit of edits) if (edit.after !== edit.before) await writeFile(join(dir, edit.path), edit.after);
+  return notes;
 }
 
 export function registerBlueprint(program: Command, io: CliIo): void {
   program
     .command('blueprint')
-    .description("edits to the Kubeflow GCP blueprint that the private-GKE guide asks for")
+    .description('edits to the Kubeflow GCP blueprint that the private-GKE guide asks for')
     .command('enable-private')
-    .description('add the private-GKE patch and package to instance/gcp_config/kustomization.yaml and set the Makefile setters (idempotent, comments kept)')
+    .description('add the private-GKE patch and package to instance/gcp_config/kustomization.yaml, set the Makefile setters and the private network ranges (idempotent, comments kept)')
     .argument('<dir>', "the blueprint's kubeflow directory")
     .option('--set <key=value>', 'a setter value: name, project, region, zone, location, mgmt-ctxt, email, log-firewalls, gke.private (repeatable)', collect)
-    .action(async (dir: string, options: { set?: string[] }) => {
+    .option('--master-cidr <cidr>', "the control plane's /28: the cluster patch's masterIpv4CidrBlock and the firewall rules that name it")
+    .option('--node-cidr <cidr>', "the subnetwork's primary range")
+    .option('--pod-cidr <cidr>', "the subnetwork's pod secondary range")
+    .option('--service-cidr <cidr>', "the subnetwork's service secondary range")
+    .action(async (dir: string, options: EnablePrivateOptions) => {
       try {
-        const values = parseSetters(options.set ?? []);
-        const notes: string[] = [];
-        await edit(join(dir, KUSTOMIZATION_PATH), (text) => {
-          const result = enablePrivateInKustomization(text);
-          notes.push(...result.added.map((line) => `${KUSTOMIZATION_PATH}: added ${line}`));
-          return result;
-        });
-        await edit(join(dir, 'Makefile'), (text) => {
-          const result = setMakefileValues(text, values);
-          notes.push(...result.changed.map((line) => `Makefile set-values: ${line}`));
-          return result;
-        });
-        await write(io.stdout, notes.length > 0 ? `${notes.join('\n')}\nnext: make set-values && make apply\n` : 'already configured for private GKE; nothing changed\n');
+        const notes = await enablePrivate(dir, options);
+        await write(io.stdout, notes.length > 0 ? `${notes.join('\n')}\nnext: make set-values && make hydrate\n` : 'already configured for private GKE; nothing changed\n');
       } catch (error) {
         if (error instanceof BlueprintError) throw new UsageError(error.message);
         throw error;

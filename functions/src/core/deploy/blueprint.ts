@@ -1,4 +1,6 @@
 import { isSeq, parseDocument, YAMLSeq } from 'yaml';
+import { z } from 'zod';
+import { KUBEFLOW_NAME } from './request.js';
 
 /** The guide's two kustomization edits for private GKE. */
 export const PRIVATE_PATCH = '../../upstream/manifests/gcp/v2/privateGKE/cluster-private-patch.yaml';
@@ -59,6 +61,12 @@ const SAFE_VALUE = /^[A-Za-z0-9][A-Za-z0-9._@:/-]{0,99}$/;
 /** What enable-private sets unless told otherwise: the guide's `gke.private true`, and logging on the deny rules. */
 export const PRIVATE_DEFAULTS: Readonly<Record<string, string>> = { 'gke.private': 'true', 'log-firewalls': 'true' };
 
+/** Setters whose values the blueprint constrains further; a bad one would only fail much later, in GCP. */
+const SETTER_RULES: Readonly<Record<string, { valid: (value: string) => boolean; rule: string }>> = {
+  name: { valid: (value) => KUBEFLOW_NAME.test(value), rule: 'lowercase letters, digits and dashes, starting with a letter, ending with a letter or digit, at most 24 characters (NAME-admin must be a valid service account id)' },
+  email: { valid: (value) => z.email().safeParse(value).success, rule: 'an email address' },
+};
+
 export function parseSetters(assignments: readonly string[]): Record<string, string> {
   const values: Record<string, string> = { ...PRIVATE_DEFAULTS };
   for (const assignment of assignments) {
@@ -68,6 +76,8 @@ export function parseSetters(assignments: readonly string[]): Record<string, str
     if (!setter) throw new BlueprintError(`--set ${assignment}: unknown setter "${key}" (one of ${Object.keys(SETTER_NAMES).join(', ')})`);
     const value = assignment.slice(at + 1);
     if (!SAFE_VALUE.test(value)) throw new BlueprintError(`--set ${key}: "${value}" may contain only letters, digits and . _ @ : / - (it goes into a shell command)`);
+    const rule = SETTER_RULES[setter];
+    if (rule && !rule.valid(value)) throw new BlueprintError(`--set ${key}: "${value}" is not ${rule.rule}`);
     values[setter] = value;
   }
   return values;
@@ -112,5 +122,19 @@ export function setMakefileValues(makefile: string, values: Readonly<Record<stri
     lines.splice(insertAt++, 0, `\tkpt cfg set ${SETTER_HOME[setter]} ${setter} ${values[setter]}`);
     changed.push(`${SETTER_HOME[setter]} ${setter}=${values[setter]} (added)`);
   }
+  refuseLeftoverPlaceholders(lines.slice(start + 1, insertAt));
   return { text: lines.join('\n'), changed };
+}
+
+const PLACEHOLDER = /<[^<>\n]*>/;
+
+/** make runs these lines with bash, where `<YOUR_EMAIL_ADDRESS>` is a redirection: a syntax error. */
+function refuseLeftoverPlaceholders(recipe: readonly string[]): void {
+  const left = recipe.flatMap((line) => {
+    const placeholder = PLACEHOLDER.exec(line)?.[0];
+    if (!placeholder) return [];
+    const setter = KPT_SET.exec(line)?.[4];
+    return [setter ? `${setter} (${placeholder})` : `"${line.trim()}"`];
+  });
+  if (left.length > 0) throw new BlueprintError(`Makefile set-values still has placeholders: ${left.join(', ')}; give a value with --set KEY=VALUE`);
 }

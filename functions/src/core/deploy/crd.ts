@@ -23,8 +23,8 @@ function at(value: unknown, ...path: string[]): unknown {
 export interface CrdGap {
   version: string;
   index: number;
-  /** The whole ipAllocationPolicy object is missing from the schema. */
-  policyMissing: boolean;
+  /** What the schema lacks: the whole ipAllocationPolicy, its `properties` map, or only some fields in it. */
+  missing: 'policy' | 'properties' | 'fields';
   fields: string[];
 }
 
@@ -35,17 +35,25 @@ export function ipAllocationGaps(crd: unknown): CrdGap[] {
   return versions.flatMap((version, index) => {
     const spec = at(version, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'properties');
     if (!spec || (version as Json)['served'] === false) return [];
-    const policy = at(spec, 'ipAllocationPolicy', 'properties') as Json | undefined;
-    const fields = Object.keys(IP_ALLOCATION_FIELDS).filter((field) => !policy || !(field in policy));
-    return fields.length > 0 ? [{ version: String((version as Json)['name']), index, policyMissing: at(spec, 'ipAllocationPolicy') === undefined, fields }] : [];
+    const policy = at(spec, 'ipAllocationPolicy');
+    const properties = at(policy, 'properties') as Json | undefined;
+    const fields = Object.keys(IP_ALLOCATION_FIELDS).filter((field) => !properties || !(field in properties));
+    if (fields.length === 0) return [];
+    const missing = policy === undefined ? 'policy' : properties === undefined ? 'properties' : 'fields';
+    return [{ version: String((version as Json)['name']), index, missing, fields }];
   });
 }
 
-/** RFC 6902 operations that add the missing fields (the issue's workaround, as a JSON patch). */
+/**
+ * RFC 6902 operations that add the missing fields (the issue's workaround, as a JSON patch). An
+ * `add` needs its parent to exist, so a missing policy or `properties` map is added whole.
+ */
 export function ipAllocationPatch(gaps: readonly CrdGap[]): { op: 'add'; path: string; value: unknown }[] {
-  return gaps.flatMap((gap) => {
+  return gaps.flatMap((gap): { op: 'add'; path: string; value: unknown }[] => {
     const base = `/spec/versions/${gap.index}/schema/openAPIV3Schema/properties/spec/properties/ipAllocationPolicy`;
-    if (gap.policyMissing) return [{ op: 'add' as const, path: base, value: { type: 'object', properties: { ...IP_ALLOCATION_FIELDS } } }];
+    const fields = Object.fromEntries(gap.fields.map((field) => [field, IP_ALLOCATION_FIELDS[field]]));
+    if (gap.missing === 'policy') return [{ op: 'add' as const, path: base, value: { type: 'object', properties: fields } }];
+    if (gap.missing === 'properties') return [{ op: 'add' as const, path: `${base}/properties`, value: fields }];
     return gap.fields.map((field) => ({ op: 'add' as const, path: `${base}/properties/${field}`, value: IP_ALLOCATION_FIELDS[field] }));
   });
 }

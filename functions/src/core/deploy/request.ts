@@ -79,6 +79,11 @@ export const DeploymentRequestSchema = z
       .default({ repository: 'https://github.com/kubeflow/gcp-blueprints.git', ref: 'master' }),
     network: NetworkSchema,
     iap: z.object({ clientId: z.string().regex(/^[A-Za-z0-9._-]{10,200}$/, 'iap.clientId: an OAuth client id'), clientSecret: SecretReference }).strict(),
+    /**
+     * The Kubeflow administrator: the blueprint's `email` setter, the owner of the default profile.
+     * Optional because not every blueprint ref has that setter; configure fails naming it when one does.
+     */
+    adminEmail: z.email().max(254).optional(),
     notify: z.object({ email: z.array(z.email()).max(20).default([]), chat: z.boolean().default(true) }).strict().default({ email: [], chat: true }),
     /** Allows preflight to add the ipAllocationPolicy fields to Config Connector's ContainerCluster CRD (kubeflow/gcp-blueprints#32). */
     patchContainerClusterCrd: z.boolean().default(false),
