@@ -1,5 +1,5 @@
 import type { DeploymentRequest } from '../../core/deploy/request.js';
-import type { StageName, StageResult } from '../../core/deploy/stages.js';
+import { parseClusterResourceName, type StageName, type StageResult } from '../../core/deploy/stages.js';
 import type { Finding } from '../../core/findings/finding.js';
 import { shortHash } from '../../core/pipeline/fingerprint.js';
 import type { FindingSummary } from '../../core/pipeline/notification.js';
@@ -11,19 +11,25 @@ export interface StageContext {
   request: DeploymentRequest;
   stage: StageName;
   attempt: number;
+  /** What earlier stages handed on; every STAGE_INPUTS entry of this stage is there and well formed. */
+  inputs: Readonly<Record<string, string>>;
+  /** When the stage's first attempt began. */
+  stageStartedAt: Date;
   now: Date;
   logger: Logger;
   store: DeploymentStore;
 }
 
-/** A stage either reports now, or has started a Cloud Build job whose completion will report. */
-export type StageOutcome = StageResult | { status: 'build-started'; buildId: string };
+/** A stage either reports now, or has started a Cloud Build job whose success will report `outputs`. */
+export type StageOutcome = StageResult | { status: 'build-started'; buildId: string; outputs: Record<string, string> };
 
 export type StageHandler = (context: StageContext) => Promise<StageOutcome>;
 
-/** The cluster kfguard deploys, as the registry and GKE name it. */
-export function kubeflowCluster(request: DeploymentRequest): { project: string; location: string; name: string } {
-  return { project: request.project, location: request.location, name: request.name };
+/** The cluster kfguard deploys, as apply handed it on (projects/P/locations/L/clusters/N). */
+export function kubeflowCluster(inputs: Readonly<Record<string, string>>): { project: string; location: string; name: string } {
+  const cluster = parseClusterResourceName(inputs['cluster'] ?? '');
+  if (!cluster) throw new Error(`input cluster ${JSON.stringify(inputs['cluster'])} is not projects/P/locations/L/clusters/N`);
+  return cluster;
 }
 
 export function managementCluster(request: DeploymentRequest): { project: string; location: string; name: string } {

@@ -1,10 +1,12 @@
 import { FieldValue, type DocumentReference, type Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../../core/pipeline/names.js';
 import type { StageName } from '../../core/deploy/stages.js';
-import type { DeploymentRecord, StageRecord, StageStatus } from '../../core/deploy/records.js';
+import type { DeploymentRecord, StageRecord } from '../../core/deploy/records.js';
 import { GRPC, grpcCode } from './client.js';
 
 const HISTORY_LIMIT = 50;
+
+export type BuildClaim = { claimed: true } | { claimed: false; buildId?: string; claimedAt: string; generation: number };
 
 export class DeploymentStore {
   constructor(private readonly db: Firestore) {}
@@ -17,15 +19,27 @@ export class DeploymentStore {
     return this.ref(id).collection('stages').doc(stage);
   }
 
-  /** Creates the record; false when it exists already (a redelivered request). */
-  async create(record: DeploymentRecord): Promise<boolean> {
+  private buildRef(id: string, stage: StageName, attempt: number): DocumentReference {
+    return this.ref(id).collection('builds').doc(`${stage}-${attempt}`);
+  }
+
+  /**
+   * `create()` succeeds for exactly one caller, even against concurrent ones: the claims below are
+   * all made of it (update-time preconditions would do too, but the local emulator ignores them).
+   */
+  private async createOnce(ref: DocumentReference, data: Record<string, unknown>): Promise<boolean> {
     try {
-      await this.ref(record.id).create(record);
+      await ref.create(data);
       return true;
     } catch (error) {
       if (grpcCode(error) === GRPC.ALREADY_EXISTS) return false;
       throw error;
     }
+  }
+
+  /** Creates the record; false when it exists already (a redelivered request). */
+  async create(record: DeploymentRecord): Promise<boolean> {
+    return this.createOnce(this.ref(record.id), { ...record });
   }
 
   async get(id: string): Promise<DeploymentRecord | undefined> {
@@ -37,8 +51,15 @@ export class DeploymentStore {
     await this.ref(id).update({ ...changes, updatedAt: now.toISOString() });
   }
 
-  async list(): Promise<DeploymentRecord[]> {
-    return (await this.db.collection(COLLECTIONS.deployments).get()).docs.map((doc) => doc.data() as DeploymentRecord);
+  /**
+   * Takes over a start of the workflow that crashed: start `generation` is claimed by at most one
+   * delivery, however many find the crashed start at the same time.
+   */
+  async takeOverStart(id: string, generation: number, now: Date): Promise<boolean> {
+    const at = now.toISOString();
+    if (!(await this.createOnce(this.ref(id).collection('starts').doc(String(generation)), { generation, at }))) return false;
+    await this.update(id, { startingAt: at, startGeneration: generation }, now);
+    return true;
   }
 
   /** The latest deployments, newest first. */
@@ -56,13 +77,45 @@ export class DeploymentStore {
     return (await this.ref(id).collection('stages').get()).docs.map((doc) => doc.data() as StageRecord);
   }
 
-  /** Writes a stage's state and appends it to the stage's history. */
-  async saveStage(id: string, stage: StageName, changes: Partial<StageRecord> & { status: StageStatus; attempt: number }, now: Date): Promise<void> {
+  /**
+   * A new ask of the stage (its first, a retry, or a poll): what the previous ask left (result,
+   * build, errors) goes, while the stage's start and history stay.
+   */
+  async beginAsk(id: string, stage: StageName, ask: { attempt: number; poll: number; callbackUrl: string }, now: Date): Promise<void> {
     const at = now.toISOString();
     const existing = await this.stage(id, stage);
-    const history = [...(existing?.history ?? []), { at, status: changes.status, attempt: changes.attempt, ...(changes.reason ? { reason: changes.reason } : {}) }].slice(-HISTORY_LIMIT);
-    const base = existing && existing.attempt === changes.attempt ? existing : { stage, startedAt: at };
-    await this.stageRef(id, stage).set({ ...base, ...changes, stage, updatedAt: at, history });
+    const record: StageRecord = {
+      stage,
+      status: 'running',
+      attempt: ask.attempt,
+      polls: ask.poll,
+      startedAt: existing?.startedAt ?? at,
+      updatedAt: at,
+      callbackUrl: ask.callbackUrl,
+      callbackPosted: false,
+      deliveries: 0,
+      history: [...(existing?.history ?? []), { at, status: 'running' as const, attempt: ask.attempt, poll: ask.poll }].slice(-HISTORY_LIMIT),
+    };
+    await this.stageRef(id, stage).set(record);
+  }
+
+  /** Updates the current ask's state, appending a status change to the stage's history. */
+  async saveStage(id: string, stage: StageName, changes: Partial<Omit<StageRecord, 'stage' | 'attempt' | 'polls' | 'history'>>, now: Date): Promise<void> {
+    const at = now.toISOString();
+    const existing = await this.stage(id, stage);
+    if (!existing) throw new Error(`deployment ${id} has no ${stage} stage record to update`);
+    const history = changes.status ? [...existing.history, { at, status: changes.status, attempt: existing.attempt, poll: existing.polls, ...(changes.reason ? { reason: changes.reason } : {}) }].slice(-HISTORY_LIMIT) : existing.history;
+    await this.stageRef(id, stage).set({ ...existing, ...changes, updatedAt: at, history });
+  }
+
+  /** Counts a delivery of the current ask that runs the handler; returns the count so far. */
+  async countDelivery(id: string, stage: StageName): Promise<number> {
+    await this.stageRef(id, stage).update({ deliveries: FieldValue.increment(1) });
+    return Number((await this.stageRef(id, stage).get()).get('deliveries') ?? 1);
+  }
+
+  async noteError(id: string, stage: StageName, message: string): Promise<void> {
+    await this.stageRef(id, stage).update({ lastError: message });
   }
 
   async markCallbackPosted(id: string, stage: StageName): Promise<void> {
@@ -73,19 +126,22 @@ export class DeploymentStore {
    * Claims the right to start this stage attempt's Cloud Build job: `create()` succeeds for exactly
    * one delivery, so a redelivered StageRequest never starts a second build.
    */
-  async claimBuild(id: string, stage: StageName, attempt: number): Promise<{ claimed: true } | { claimed: false; buildId?: string }> {
-    const claim = this.ref(id).collection('builds').doc(`${stage}-${attempt}`);
-    try {
-      await claim.create({ stage, attempt, claimedAt: FieldValue.serverTimestamp() });
-      return { claimed: true };
-    } catch (error) {
-      if (grpcCode(error) !== GRPC.ALREADY_EXISTS) throw error;
-      const buildId = (await claim.get()).get('buildId') as string | undefined;
-      return buildId ? { claimed: false, buildId } : { claimed: false };
-    }
+  async claimBuild(id: string, stage: StageName, attempt: number, now: Date): Promise<BuildClaim> {
+    const claim = this.buildRef(id, stage, attempt);
+    if (await this.createOnce(claim, { stage, attempt, generation: 1, claimedAt: now.toISOString() })) return { claimed: true };
+    const existing = (await claim.get()).data() as { buildId?: string; claimedAt: string; generation: number };
+    return { claimed: false, claimedAt: existing.claimedAt, generation: existing.generation, ...(existing.buildId ? { buildId: existing.buildId } : {}) };
+  }
+
+  /** Takes over a claim whose holder never recorded a build; at most one delivery wins each generation. */
+  async takeOverBuild(id: string, stage: StageName, attempt: number, generation: number, now: Date): Promise<boolean> {
+    const claim = this.buildRef(id, stage, attempt);
+    if (!(await this.createOnce(claim.collection('takeovers').doc(String(generation + 1)), { at: now.toISOString() }))) return false;
+    await claim.update({ generation: generation + 1, claimedAt: now.toISOString() });
+    return true;
   }
 
   async recordBuild(id: string, stage: StageName, attempt: number, buildId: string): Promise<void> {
-    await this.ref(id).collection('builds').doc(`${stage}-${attempt}`).update({ buildId });
+    await this.buildRef(id, stage, attempt).update({ buildId });
   }
 }

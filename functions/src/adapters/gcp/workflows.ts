@@ -4,19 +4,31 @@ import { grpcClientOptions } from './endpoints.js';
 
 let client: ExecutionsClient | undefined;
 
-/** Starts one execution of the deployment workflow and returns its name. */
-export async function startWorkflowExecution(workflow: string, argument: unknown): Promise<string> {
-  const config = runtimeConfig();
+async function executions(): Promise<ExecutionsClient> {
   if (!client) {
+    const config = runtimeConfig();
     const { ExecutionsClient: Client } = await import('@google-cloud/workflows');
     client = new Client(await grpcClientOptions(config.projectId, config.endpoints.workflows));
   }
-  const [execution] = await client.createExecution({
-    parent: `projects/${config.projectId}/locations/${config.region}/workflows/${workflow}`,
-    execution: { argument: JSON.stringify(argument) },
-  });
+  return client;
+}
+
+function workflowName(workflow: string): string {
+  const config = runtimeConfig();
+  return `projects/${config.projectId}/locations/${config.region}/workflows/${workflow}`;
+}
+
+/** Starts one execution of the workflow, labelled so that it can be found again; returns its name. */
+export async function startWorkflowExecution(workflow: string, argument: unknown, labels: Record<string, string>): Promise<string> {
+  const [execution] = await (await executions()).createExecution({ parent: workflowName(workflow), execution: { argument: JSON.stringify(argument), labels } });
   if (!execution.name) throw new Error('Workflows returned an execution without a name');
   return execution.name;
+}
+
+/** The newest execution of the workflow with this label, in any state. */
+export async function findWorkflowExecution(workflow: string, label: { key: string; value: string }): Promise<string | undefined> {
+  const [found] = await (await executions()).listExecutions({ parent: workflowName(workflow), filter: `labels.${label.key}="${label.value}"` });
+  return found.find((execution) => execution.name)?.name ?? undefined;
 }
 
 export async function closeWorkflows(): Promise<void> {

@@ -1,11 +1,14 @@
 import { zodIssueText } from '../../core/logs/log-entry.js';
 import { parseDeploymentRequest, type DeploymentRequest } from '../../core/deploy/request.js';
-import { stageFromTags, StageMessageSchema, type StageName, type StageRequest, type StageResult } from '../../core/deploy/stages.js';
+import { compareAsks, inputProblems, stageFromTags, StageMessageSchema, type StageName, type StageRequest, type StageResult } from '../../core/deploy/stages.js';
 import { firestore } from '../firestore/client.js';
 import type { DeploymentRecord, StageRecord } from '../../core/deploy/records.js';
 import { DeploymentStore } from '../firestore/deployments.js';
 import { postStageResult } from '../deploy/callback.js';
+import { errorText, failureReport } from '../deploy/stage-failure.js';
+import type { StageOutcome } from '../deploy/stage-handler.js';
 import { STAGE_HANDLERS } from '../deploy/stages/index.js';
+import type { Logger } from '../logger.js';
 import { decodeJsonMessage, PoisonMessageError, pubsubMessage, type PubSubCloudEvent } from '../runtime/cloud-event.js';
 import type { HandlerContext } from '../runtime/functions-framework.js';
 
@@ -16,36 +19,71 @@ function requestOf(record: DeploymentRecord): DeploymentRequest {
 }
 
 /** Saves the result, then reports it to the workflow; a redelivery after a failed POST reports again. */
-async function report(store: DeploymentStore, deploymentId: string, stage: StageName, attempt: number, callbackUrl: string, result: StageResult, now: Date): Promise<void> {
-  await store.saveStage(deploymentId, stage, { status: result.status, attempt, reason: result.reason, result, callbackUrl, ...(result.status === 'waiting' ? {} : { finishedAt: now.toISOString() }) }, now);
+async function report(store: DeploymentStore, deploymentId: string, stage: StageName, callbackUrl: string, result: StageResult, now: Date): Promise<void> {
+  await store.saveStage(deploymentId, stage, { status: result.status, reason: result.reason, result, ...(result.status === 'waiting' ? {} : { finishedAt: now.toISOString() }) }, now);
   if (stage === 'verify' && result.status === 'succeeded') await store.update(deploymentId, { status: 'succeeded', stage }, now);
   await postStageResult(callbackUrl, result);
   await store.markCallbackPosted(deploymentId, stage);
 }
 
+/**
+ * Where a delivered ask stands against the stage record: a late copy of an older ask (the
+ * workflow has moved on: drop it), the current ask again (finish or re-report it), or a new one.
+ */
+function askState(message: StageRequest, previous: StageRecord | undefined): 'stale' | 'current' | 'new' {
+  if (!previous) return 'new';
+  const order = compareAsks(message, { attempt: previous.attempt, poll: previous.polls });
+  return order < 0 ? 'stale' : order === 0 ? 'current' : 'new';
+}
+
+/** The handler's outcome; a throw becomes a report once retrying cannot help, or is rethrown for redelivery. */
+async function runHandler(message: StageRequest, record: DeploymentRecord, stage: StageRecord | undefined, store: DeploymentStore, context: HandlerContext, logger: Logger): Promise<StageOutcome> {
+  const deliveries = await store.countDelivery(message.deploymentId, message.stage);
+  try {
+    const problems = inputProblems(message.stage, message.inputs);
+    if (problems.length > 0) return { status: 'failed', reason: `the workflow did not hand the stage what it needs: ${problems.join('; ')}` };
+    const stageStartedAt = new Date(stage?.startedAt ?? context.now.toISOString());
+    return await STAGE_HANDLERS[message.stage]({ deploymentId: message.deploymentId, request: requestOf(record), stage: message.stage, attempt: message.attempt, inputs: message.inputs, stageStartedAt, now: context.now, logger, store });
+  } catch (error) {
+    const result = failureReport(error, deliveries);
+    if (!result) {
+      await store.noteError(message.deploymentId, message.stage, errorText(error));
+      throw error;
+    }
+    logger.error(`${message.stage}: reporting ${result.status} after delivery ${deliveries}`, { error });
+    return result;
+  }
+}
+
 async function runStage(message: StageRequest, context: HandlerContext): Promise<void> {
   const store = new DeploymentStore(firestore());
+  const logger = context.logger.child({ deployment: message.deploymentId, stage: message.stage });
   const record = await store.get(message.deploymentId);
-  if (!record) throw new PoisonMessageError(`no deployment ${message.deploymentId}`);
-  const previous = await store.stage(message.deploymentId, message.stage);
-  const redelivery = previous?.callbackUrl === message.callbackUrl;
-  if (redelivery && previous.result) {
-    // This attempt already finished: report again only if the report was lost.
-    if (!previous.callbackPosted) await postStageResult(message.callbackUrl, previous.result);
+  if (!record) {
+    await postStageResult(message.callbackUrl, { status: 'failed', reason: `no deployment ${message.deploymentId} in Firestore` });
     return;
   }
-  const attempt = redelivery ? previous.attempt : (previous?.attempt ?? 0) + 1;
+  const previous = await store.stage(message.deploymentId, message.stage);
+  const state = askState(message, previous);
+  if (state === 'stale') {
+    logger.info(`${message.stage}: dropped a late copy of attempt ${message.attempt} poll ${message.poll}; the stage is at attempt ${previous!.attempt} poll ${previous!.polls}`);
+    return;
+  }
+  if (state === 'current' && previous!.result) {
+    // This ask already finished: report again only if the report was lost.
+    if (!previous!.callbackPosted) await postStageResult(message.callbackUrl, previous!.result);
+    return;
+  }
+  if (state === 'new') await store.beginAsk(message.deploymentId, message.stage, message, context.now);
   await store.update(message.deploymentId, { status: 'running', stage: message.stage }, context.now);
-  if (!redelivery) await store.saveStage(message.deploymentId, message.stage, { status: 'running', attempt, callbackUrl: message.callbackUrl, callbackPosted: false }, context.now);
-  const logger = context.logger.child({ deployment: message.deploymentId, stage: message.stage });
-  const outcome = await STAGE_HANDLERS[message.stage]({ deploymentId: message.deploymentId, request: requestOf(record), stage: message.stage, attempt, now: context.now, logger, store });
+  const outcome = await runHandler(message, record, await store.stage(message.deploymentId, message.stage), store, context, logger);
   if (outcome.status === 'build-started') {
-    await store.saveStage(message.deploymentId, message.stage, { status: 'running', attempt, buildId: outcome.buildId, reason: `Cloud Build ${outcome.buildId}` }, context.now);
+    await store.saveStage(message.deploymentId, message.stage, { status: 'running', buildId: outcome.buildId, outputs: outcome.outputs, reason: `Cloud Build ${outcome.buildId}` }, context.now);
     logger.info(`${message.stage}: build ${outcome.buildId} started`);
     return;
   }
   logger.info(`${message.stage}: ${outcome.status}`, { reason: outcome.reason });
-  await report(store, message.deploymentId, message.stage, attempt, message.callbackUrl, outcome, context.now);
+  await report(store, message.deploymentId, message.stage, message.callbackUrl, outcome, context.now);
 }
 
 const BUILD_DONE: Readonly<Record<string, StageResult['status']>> = {
@@ -92,11 +130,12 @@ async function buildFinished(build: Record<string, unknown>, status: string, con
   if (stage.callbackPosted && stage.result) return;
   const detail = typeof build['statusDetail'] === 'string' && build['statusDetail'] ? `: ${build['statusDetail']}` : '';
   const logs = typeof build['logUrl'] === 'string' ? ` (logs: ${build['logUrl']})` : '';
-  await report(store, owner.deploymentId, owner.stage, stage.attempt, stage.callbackUrl, { status: outcome, reason: `Cloud Build ${String(build['id'])} ${status}${detail}${logs}` }, context.now);
+  const outputs = outcome === 'succeeded' && stage.outputs ? { outputs: stage.outputs } : {};
+  await report(store, owner.deploymentId, owner.stage, stage.callbackUrl, { status: outcome, reason: `Cloud Build ${String(build['id'])} ${status}${detail}${logs}`, ...outputs }, context.now);
 }
 
 /**
- * stageRunner: StageRequests from the workflow (run one stage attempt, or record that the
+ * stageRunner: StageRequests from the workflow (run one ask of a stage, or record that the
  * deployment failed) and Cloud Build notifications (finish a build stage) arrive here.
  */
 export async function handleStageEvent(event: PubSubCloudEvent, context: HandlerContext): Promise<void> {

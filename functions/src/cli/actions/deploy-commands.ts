@@ -17,16 +17,17 @@ export async function publishDeploymentRequest(io: CliIo, request: DeploymentReq
   }
 }
 
-export async function describeDeployments(io: CliIo, id: string | undefined, format: 'table' | 'json'): Promise<string> {
+/** The newest `limit` deployments, or one deployment with its stage timeline. */
+export async function describeDeployments(io: CliIo, id: string | undefined, options: { format: 'table' | 'json'; limit: number }): Promise<string> {
   return withFirestore(io, async () => {
     const store = new DeploymentStore(firestore());
     if (!id) {
-      const list = (await store.list()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-      return format === 'json' ? `${JSON.stringify({ deployments: list }, null, 2)}\n` : renderDeploymentList(list);
+      const list = await store.recent(options.limit);
+      return options.format === 'json' ? `${JSON.stringify({ deployments: list }, null, 2)}\n` : renderDeploymentList(list);
     }
     const deployment = await store.get(id);
     if (!deployment) throw new UsageError(`no deployment ${id}`);
     const stages = orderedStages(await store.stages(id));
-    return format === 'json' ? `${JSON.stringify({ deployment, stages }, null, 2)}\n` : renderDeploymentTimeline(deployment, stages, new Date());
+    return options.format === 'json' ? `${JSON.stringify({ deployment, stages }, null, 2)}\n` : renderDeploymentTimeline(deployment, stages, new Date());
   });
 }

@@ -4,6 +4,15 @@ import { parseDeploymentRequest } from '../../core/deploy/request.js';
 import { readJsonFile } from '../../adapters/input/files.js';
 import { UsageError, write, type CliIo } from '../io.js';
 
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 500;
+
+function positiveCount(text: string): number {
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_LIMIT) throw new UsageError(`--limit ${text}: a whole number from 1 to ${MAX_LIMIT}`);
+  return count;
+}
+
 export function registerDeploy(program: Command, io: CliIo): void {
   program
     .command('deploy')
@@ -21,8 +30,9 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .description('deployments and their stage timelines (Firestore `deployments`)')
     .argument('[id]', 'one deployment, with its stages')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (id: string | undefined, options: { format: 'table' | 'json' }) => {
+    .option('--limit <count>', 'how many of the newest deployments to list', positiveCount, DEFAULT_LIMIT)
+    .action(async (id: string | undefined, options: { format: 'table' | 'json'; limit: number }) => {
       const { describeDeployments } = await import('../actions/deploy-commands.js');
-      await write(io.stdout, await describeDeployments(io, id, options.format));
+      await write(io.stdout, await describeDeployments(io, id, options));
     });
 }

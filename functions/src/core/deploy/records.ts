@@ -13,8 +13,10 @@ export interface DeploymentRecord {
   executionName?: string;
   createdAt: string;
   updatedAt: string;
-  /** When this record's creator set out to start the workflow (a crashed start is taken over after a while). */
+  /** When the current start of the workflow began (a crashed start is taken over after a while). */
   startingAt: string;
+  /** Which start that is: the record's creator is 1, each takeover of a crashed start adds one. */
+  startGeneration?: number;
 }
 
 export type StageStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'retryable';
@@ -23,16 +25,24 @@ export type StageStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'retr
 export interface StageRecord {
   stage: StageName;
   status: StageStatus;
+  /** The workflow's attempt at the stage (its retries), and how often that attempt has asked (its polls while waiting). */
   attempt: number;
+  polls: number;
+  /** When the stage's first attempt began: waiting and retrying count towards its duration. */
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;
   reason?: string;
   callbackUrl?: string;
   callbackPosted?: boolean;
+  /** Deliveries of the current ask that ran the handler, and what the last failing one threw. */
+  deliveries?: number;
+  lastError?: string;
   buildId?: string;
+  /** What a build stage hands on once its build succeeds. */
+  outputs?: Record<string, string>;
   result?: StageResult;
-  history: { at: string; status: StageStatus; attempt: number; reason?: string }[];
+  history: { at: string; status: StageStatus; attempt: number; poll: number; reason?: string }[];
 }
 
 /** Stages in the order the workflow runs them. */

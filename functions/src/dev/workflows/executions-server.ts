@@ -34,6 +34,7 @@ export interface ExecutionSnapshot {
   name: string;
   state: ExecutionState;
   argument: unknown;
+  labels?: Record<string, string>;
   result?: unknown;
   error?: { payload: unknown; context: string };
   startTime: string;
@@ -92,6 +93,22 @@ function parseArgument(text: string): WValue {
 function errorContext(payloadText: string, frames: { step: string; routine: string; line?: number }[]): string {
   const where = frames.map((frame) => `in step "${frame.step}", routine "${frame.routine}"${frame.line === undefined ? '' : `, line: ${frame.line}`}`);
   return [`RuntimeError: ${payloadText}`, ...where].join('\n');
+}
+
+const LABEL_TERM = /^labels\.([a-z][a-z0-9_-]{0,62})\s*=\s*"([^"]*)"$/;
+
+/**
+ * The part of ListExecutions' AIP-160 filter the local stack needs: `labels.KEY="VALUE"` terms
+ * joined by AND. Anything else is refused rather than ignored, so a passing run means something.
+ */
+function labelFilter(filter: string): (record: ExecutionRecord) => boolean {
+  if (filter.trim() === '') return () => true;
+  const terms = filter.trim().split(/\s+AND\s+/).map((term) => {
+    const match = LABEL_TERM.exec(term.trim());
+    if (match === null) throw new RpcError(status.INVALID_ARGUMENT, `fake Workflows supports only labels.KEY="VALUE" filter terms joined by AND, got ${JSON.stringify(filter)}`);
+    return { key: match[1]!, value: match[2]! };
+  });
+  return (record) => terms.every((term) => record.labels?.[term.key] === term.value);
 }
 
 function jsonText(value: unknown): unknown {
@@ -245,7 +262,8 @@ export class FakeWorkflows {
 
   private list(request: WireMessage): WireMessage {
     parseWorkflowName(request['parent']);
-    const matching = [...this.records.values()].filter((record) => record.parent === request['parent']).sort((a, b) => b.startMs - a.startMs);
+    const filter = labelFilter(typeof request['filter'] === 'string' ? request['filter'] : '');
+    const matching = [...this.records.values()].filter((record) => record.parent === request['parent'] && filter(record)).sort((a, b) => b.startMs - a.startMs);
     const pageSize = Number(request['pageSize'] ?? 0) > 0 ? Number(request['pageSize']) : DEFAULT_PAGE_SIZE;
     const offset = typeof request['pageToken'] === 'string' && request['pageToken'] !== '' ? Number(request['pageToken']) : 0;
     if (!Number.isInteger(offset) || offset < 0) throw new RpcError(status.INVALID_ARGUMENT, 'invalid page_token');
@@ -302,6 +320,7 @@ export class FakeWorkflows {
       name: record.name,
       state: record.state,
       argument: jsonText(record.argumentText === '' ? 'null' : record.argumentText),
+      ...(record.labels === undefined ? {} : { labels: record.labels }),
       startTime: rfc3339(record.startMs),
       ...(record.endMs === undefined ? {} : { endTime: rfc3339(record.endMs) }),
       ...(record.resultText === undefined ? {} : { result: jsonText(record.resultText) }),

@@ -1,12 +1,12 @@
-import { artifactsPrefix } from '../../../core/deploy/builds.js';
+import { rangeDifferences } from '../../../core/deploy/network-ranges.js';
+import { parseStorageUrl } from '../../../core/deploy/stages.js';
 import { runChecks } from '../../../core/check/run.js';
 import { addManifestText } from '../../../core/config/manifests.js';
 import { finalizeConfig } from '../../../core/config/finalize.js';
 import type { ConfigSink } from '../../../core/config/kube.js';
-import { emptyNetworkConfig } from '../../../core/config/specs.js';
+import { emptyNetworkConfig, type ClusterSpec } from '../../../core/config/specs.js';
 import { emptyClusterModel, type ClusterModel } from '../../../core/model/cluster.js';
 import type { DeploymentRequest } from '../../../core/deploy/request.js';
-import { runtimeConfig } from '../../config.js';
 import { listObjects, readObject } from '../../gcp/storage.js';
 import { summarizeFindings, type StageHandler } from '../stage-handler.js';
 
@@ -27,20 +27,31 @@ function requestedCluster(request: DeploymentRequest): ClusterModel {
   };
 }
 
+/** The rendered cluster: the one named like the Kubeflow, or the only one. */
+function renderedCluster(clusters: readonly ClusterSpec[], name: string): ClusterModel | undefined {
+  const models = clusters.map((cluster) => cluster.model);
+  return models.find((model) => model.name === name) ?? (models.length === 1 ? models[0] : undefined);
+}
+
 /**
  * `kfguard check` on the rendered manifests (the configure build's `.build/`, Config Connector
  * resources and the Kubeflow webhooks together) before anything is applied: any error finding
- * fails the deployment, with the findings in the result.
+ * fails the deployment, with the findings in the result. So does a rendered cluster whose ranges
+ * are not the request's: configure writes them, and the checks would judge the wrong network.
  */
-export const gateStage: StageHandler = async ({ deploymentId, request }) => {
-  const { bucket } = runtimeConfig().deploy;
-  const prefix = `${artifactsPrefix(deploymentId)}/package/.build/`;
+export const gateStage: StageHandler = async ({ request, inputs }) => {
+  const { bucket, path: prefix } = parseStorageUrl(inputs['manifests']!)!;
   const names = (await listObjects(bucket, prefix)).filter((name) => /\.ya?ml$/i.test(name));
   if (names.length === 0) return { status: 'failed', reason: `no hydrated manifests under gs://${bucket}/${prefix}: did configure run make hydrate?` };
   const rejected: string[] = [];
   const sink: ConfigSink = { config: emptyNetworkConfig(), reject: (source, reason) => rejected.push(`${source}: ${reason}`), kind: 'manifest' };
   for (const name of names) addManifestText(await readObject(bucket, name), `gs://${bucket}/${name}`, sink);
   const config = finalizeConfig(sink.config);
+  const rendered = renderedCluster(config.clusters, request.name);
+  const differences = rendered ? rangeDifferences(rendered, request.network) : [];
+  if (differences.length > 0) {
+    return { status: 'failed', reason: `the rendered cluster ${rendered!.name ?? request.name} does not have the request's network ranges: ${differences.join(', ')}. configure writes them into the private-GKE package (kfguard blueprint enable-private --master-cidr ...); has the blueprint's layout changed?` };
+  }
   const report = runChecks(config, { clusters: config.clusters.length > 0 ? [] : [requestedCluster(request)] });
   const errors = report.findings.filter((finding) => finding.severity === 'error');
   const cluster = `${request.project}/${request.location}/${request.name}`;

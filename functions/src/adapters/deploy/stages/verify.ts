@@ -1,33 +1,26 @@
 import { clusterKey, storedModel, type RegisteredCluster } from '../../../core/pipeline/registry.js';
-import { emptyClusterModel } from '../../../core/model/cluster.js';
+import { clusterModelFromGke, GkeClusterSchema } from '../../../core/model/cluster.js';
 import { findingSummary } from '../../../core/pipeline/finding-record.js';
 import { firestore } from '../../firestore/client.js';
 import { FindingStore } from '../../firestore/findings.js';
 import { ClusterRegistry } from '../../firestore/registry.js';
+import { getCluster } from '../../gcp/container.js';
 import { sweepAndRecord } from '../../pipeline/health-sweep.js';
 import { kubeflowCluster, type StageHandler } from '../stage-handler.js';
 
 /**
- * Registers the new cluster (so the scheduled sweep and the log sink know it from now on) and
- * runs the health sweep on it: any open error finding fails the deployment.
+ * Registers the new cluster as GKE describes it (so the scheduled sweep and the log sink know it
+ * from now on) and runs the health sweep on it: any open error finding fails the deployment.
  */
-export const verifyStage: StageHandler = async ({ deploymentId, request, now, logger }) => {
-  const cluster = kubeflowCluster(request);
+export const verifyStage: StageHandler = async ({ deploymentId, request, inputs, now, logger }) => {
+  const cluster = kubeflowCluster(inputs);
   const key = clusterKey(cluster.project, cluster.location, cluster.name);
+  const live = GkeClusterSchema.safeParse(await getCluster(cluster.project, cluster.location, cluster.name));
+  if (!live.success) return { status: 'failed', reason: `GKE describes ${cluster.name} in a form kfguard cannot read: ${live.error.issues[0]?.message ?? ''}` };
   const registered: RegisteredCluster = {
     key,
     ...cluster,
-    model: storedModel({
-      ...emptyClusterModel(),
-      ...cluster,
-      network: request.name,
-      privateNodes: true,
-      masterCidr: request.network.controlPlaneCidr,
-      nodeCidrs: [request.network.nodeCidr],
-      podCidrs: [request.network.podCidr],
-      serviceCidrs: [request.network.serviceCidr],
-      origins: { master: 'flag', node: 'flag', pod: 'flag', service: 'flag' },
-    }),
+    model: storedModel({ ...clusterModelFromGke(live.data), ...cluster }),
     management: { namespace: request.namespace ?? request.project, project: request.managementCluster.project ?? request.project, location: request.managementCluster.location, name: request.managementCluster.name },
     registeredAt: now.toISOString(),
   };

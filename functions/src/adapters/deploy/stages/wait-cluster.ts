@@ -16,8 +16,11 @@ import { kubeflowCluster, managementCluster, summarizeFindings, type StageContex
 
 const GRPC_NOT_FOUND = 5;
 
+/** Config Connector writes its resources' status within seconds of apply: none at all after this long means it is not watching them. */
+const NO_RESOURCES_GRACE_MS = 5 * 60_000;
+
 async function recordAll(observations: Observation[], context: StageContext): Promise<void> {
-  const cluster = kubeflowCluster(context.request);
+  const cluster = kubeflowCluster(context.inputs);
   const scope = { scope: clusterKey(cluster.project, cluster.location, cluster.name), ...cluster, cluster: cluster.name };
   for (const observation of observations) {
     await recordObservation({ scope, observation, eventId: eventId(undefined, `deployment/${context.deploymentId}/wait-cluster`, observation.key), eventKind: 'deployment', now: context.now }, context.logger);
@@ -34,11 +37,12 @@ function failedWith(observations: Observation[], reason: string, cluster: string
  * The blueprint's wait-gcp, made to fail with a diagnosis instead of hanging: the cluster and its
  * operations (one past its threshold fails the stage with `operation-stuck` and the describe
  * command), and every Config Connector resource labelled for this Kubeflow (one not Ready for too
- * long fails it with `cnrm-resource-not-ready`). Otherwise the workflow polls again.
+ * long fails it with `cnrm-resource-not-ready`; a resource whose condition has no transition
+ * time counts from the stage's start). Otherwise the workflow polls again.
  */
 export const waitClusterStage: StageHandler = async (context) => {
-  const { request, now } = context;
-  const cluster = kubeflowCluster(request);
+  const { request, inputs, now, stageStartedAt } = context;
+  const cluster = kubeflowCluster(inputs);
   const label = `${cluster.project}/${cluster.location}/${cluster.name}`;
   const thresholds = { now, thresholds: DEFAULT_STUCK_MINUTES };
   const operations: OperationState[] = (await listOperations(cluster.project, cluster.location))
@@ -53,14 +57,15 @@ export const waitClusterStage: StageHandler = async (context) => {
   const namespace = request.namespace ?? request.project;
   const sink: ConfigSink = { config: emptyNetworkConfig(), reject: () => undefined, kind: 'export' };
   for (const object of await listConfigConnectorResources(await kubeConfigFor(managementCluster(request)), namespace)) addKubeObject(object, `${namespace}/${String(object.kind)}`, sink);
-  const ours = sink.config.cnrmStatuses.filter((status) => status.labels?.['kf-name'] === request.name);
+  const ours = sink.config.cnrmStatuses.filter((status) => status.labels?.['kf-name'] === cluster.name);
   const notReady = ours.filter((status) => !status.ready);
-  const limitMs = runtimeConfig().deploy.cnrmReadyMinutes * 60_000;
-  const stale = notReady.filter((status) => status.since !== undefined && now.getTime() - Date.parse(status.since) >= limitMs);
+  const { cnrmReadyMinutes } = runtimeConfig().deploy;
+  const notReadySince = (since: string | undefined) => (since ? Date.parse(since) : stageStartedAt.getTime());
+  const stale = notReady.filter((status) => now.getTime() - notReadySince(status.since) >= cnrmReadyMinutes * 60_000);
   if (stale.length > 0) {
     const observations = cnrmResourceNotReady.check(buildContext({ ...sink.config, cnrmStatuses: stale }, undefined));
     await recordAll(observations, context);
-    return failedWith(observations, `${stale.length} Config Connector resource${stale.length === 1 ? '' : 's'} not Ready after ${runtimeConfig().deploy.cnrmReadyMinutes} minutes: ${stale.map((status) => `${status.kind}/${status.name} (${status.reason ?? 'no reason'})`).join(', ')}`, label);
+    return failedWith(observations, `${stale.length} Config Connector resource${stale.length === 1 ? '' : 's'} not Ready after ${cnrmReadyMinutes} minutes: ${stale.map((status) => `${status.kind}/${status.name} (${status.reason ?? 'no reason'})`).join(', ')}`, label);
   }
   let status = 'NOT_FOUND';
   try {
@@ -69,6 +74,9 @@ export const waitClusterStage: StageHandler = async (context) => {
     if ((error as { code?: number }).code !== GRPC_NOT_FOUND) throw error;
   }
   if (status === 'ERROR' || status === 'DEGRADED') return { status: 'failed', reason: `cluster ${cluster.name} is ${status}` };
+  if (status === 'RUNNING' && ours.length === 0 && now.getTime() - stageStartedAt.getTime() >= NO_RESOURCES_GRACE_MS) {
+    return { status: 'failed', reason: `cluster ${cluster.name} is RUNNING but namespace ${namespace} of ${request.managementCluster.name} has no Config Connector resources labelled kf-name=${cluster.name}, though apply created them: is the request's namespace the one Config Connector manages for ${request.project}?` };
+  }
   if (status === 'RUNNING' && notReady.length === 0 && ours.length > 0) return { status: 'succeeded', reason: `cluster ${cluster.name} is RUNNING and its ${ours.length} Config Connector resources are Ready` };
   return { status: 'waiting', reason: `cluster ${cluster.name} is ${status}; ${notReady.length} of ${ours.length} Config Connector resources not Ready yet` };
 };
