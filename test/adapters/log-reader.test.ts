@@ -99,6 +99,26 @@ describe('bad input is rejected with its location, and nothing valid is lost', (
     ]);
   });
 
+  it('NDJSON whose first line is malformed but starts with { is still NDJSON: every valid line is kept', async () => {
+    const text = `{"insertId": "cut-off", "jsonPayload": {\n${entries.slice(0, 3).map((e) => JSON.stringify(e)).join('\n')}\n`;
+    expect(detectFormat(Buffer.from(text))).toBe('ndjson');
+    const { entries: read1, rejected } = await read(text);
+    expect(read1.map((e) => [e.source, e.value.insertId])).toEqual(entries.slice(0, 3).map((e, i) => [`in:${i + 2}`, e.insertId]));
+    expect(rejected).toEqual([{ source: 'in:1', reason: expect.stringMatching(/^invalid JSON/) }]);
+  });
+
+  it('pretty-printed objects: a broken one is rejected and reading resumes at the next object', async () => {
+    const pretty = (value: unknown) => JSON.stringify(value, null, 2);
+    const broken = pretty(entries[1]).replace(/,\n {2}"jsonPayload"/, '\n  "jsonPayload"');
+    const text = [pretty(entries[0]), broken, pretty(entries[2]), pretty(entries[3])].join('\n') + '\n';
+    const { entries: read1, rejected } = await read(text, { chunkSize: 700 });
+    expect(read1.map((e) => e.value.insertId)).toEqual([entries[0]!.insertId, entries[2]!.insertId, entries[3]!.insertId]);
+    const brokenLine = pretty(entries[0]).split('\n').length + 1;
+    const resumedLine = brokenLine + broken.split('\n').length;
+    expect(rejected).toEqual([{ source: `in:${brokenLine}`, reason: expect.stringMatching(new RegExp(`^invalid JSON, reading resumed at line ${resumedLine}: `)) }]);
+    expect(read1[1]!.source).toBe(`in:${resumedLine}`);
+  });
+
   it('drops an oversized line as it streams by, keeping the lines around it', async () => {
     const good = JSON.stringify(entries[0]);
     const huge = `{"x":"${'a'.repeat(300_000)}"}`;
@@ -108,6 +128,17 @@ describe('bad input is rejected with its location, and nothing valid is lost', (
       { source: 'in:2', reason: 'entry is larger than 100000 bytes' },
       { source: 'in:4', reason: 'entry is larger than 100000 bytes' },
     ]);
+  });
+
+  it('JSON array: a broken element is rejected and the elements after it are still read, with their lines', async () => {
+    const text = JSON.stringify(entries.slice(0, 5), null, 2).split('\n');
+    const third = text.findIndex((line) => line === `    "insertId": "${entries[2]!.insertId}",`);
+    text[third] = `    "insertId": "${entries[2]!.insertId}"`;
+    const { entries: read1, rejected } = await read(text.join('\n'), { chunkSize: 512 });
+    expect(read1.map((e) => e.value.insertId)).toEqual([0, 1, 3, 4].map((i) => entries[i]!.insertId));
+    const lineOf = (i: number) => text.findIndex((line) => line.includes(`"insertId": "${entries[i]!.insertId}"`));
+    expect(read1.map((e) => e.source)).toEqual([0, 1, 3, 4].map((i) => `in:${lineOf(i)}`));
+    expect(rejected).toEqual([{ source: `in:${lineOf(2)}`, reason: expect.stringMatching(new RegExp(`^invalid JSON, reading resumed at line ${lineOf(3)}: `)) }]);
   });
 
   it('JSON array: keeps the elements before a syntax error and says where it stopped', async () => {

@@ -92,6 +92,17 @@ describe('kfguard analyze', () => {
     expect(strict.report.findings.map((f: any) => f.rule).sort()).toEqual(['operation-failed', 'operation-stuck']);
   });
 
+  it('rejects a bad operation with the line it starts on', async () => {
+    const ops = fixtureJson<any[]>('gke/operations-list.json');
+    const dir = editedFixture('gke', [['operations-list.json', () => JSON.stringify([ops[0], { operationType: 'CREATE_CLUSTER' }, ops[1]], null, 2)]]);
+    const text = readFileSync(`${dir}/operations-list.json`, 'utf8').split('\n');
+    // The element's `  {` is the line before its only field, counted from 1.
+    const line = text.findIndex((row) => row === '    "operationType": "CREATE_CLUSTER"');
+    const { report } = await analyzeJson(['--operations', `${dir}/operations-list.json`, '--now', '2026-03-02T10:40:00Z'], '');
+    expect(report.rejected).toEqual([{ source: `${dir}/operations-list.json:${line}`, reason: expect.stringMatching(/^not a GKE operation: name/) }]);
+    expect(report.findings.map((f: any) => f.rule)).toEqual(['operation-failed']);
+  });
+
   it('counts rejected input, reports where, and keeps going', async () => {
     const good = readFixture('logs/kubernetes-webhook-failures.ndjson');
     const { code, report } = await analyzeJson(['-', '--fail-on', 'none'], `not json\n${good}{"jsonPayload":{"connection":{"src_ip":"1.2.3.4","dest_ip":"10.0.0.1","protocol":"bogus"},"disposition":"DENIED"},"logName":"projects/p/logs/compute.googleapis.com%2Ffirewall"}\n`);

@@ -2,10 +2,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emptyNetworkConfig, type ConfigRejection, type NetworkConfig } from '../../core/config/specs.js';
 import { addManifestText } from '../../core/config/manifests.js';
-import { addExportValue } from '../../core/config/gcloud.js';
+import { addExportDocument } from '../../core/config/gcloud.js';
 import { finalizeConfig } from '../../core/config/finalize.js';
 import type { ConfigSink } from '../../core/config/kube.js';
 import { InputError, readTextFile } from './files.js';
+import { jsonLocator, syntaxErrorLine } from './json-tokens.js';
 
 export interface ConfigInputs {
   /** YAML files or folders: kustomize build output, kpt packages. */
@@ -53,10 +54,10 @@ function addFile(text: string, file: string, sink: ConfigSink): void {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    sink.reject(file, `invalid JSON: ${(error as Error).message}`);
+    sink.reject(`${file}:${syntaxErrorLine(text)}`, `invalid JSON: ${(error as Error).message}`);
     return;
   }
-  addExportValue(value, file, { ...sink, kind: 'export' });
+  addExportDocument(value, jsonLocator(text, file), { ...sink, kind: 'export' });
 }
 
 /** Reads manifests and exports in any mix into one network config; bad documents are rejected, not fatal. */

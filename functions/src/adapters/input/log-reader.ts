@@ -1,11 +1,10 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type AssemblerType from 'stream-json/Assembler.js';
-import type ParserType from 'stream-json/Parser.js';
 import { unwrapEnvelope } from '../../core/logs/envelope.js';
+import { JsonTokenizer } from './json-tokens.js';
 
 const require = createRequire(import.meta.url);
-const Parser = require('stream-json/Parser.js') as typeof ParserType;
 const Assembler = require('stream-json/Assembler.js') as typeof AssemblerType;
 
 /** Cloud Logging caps an entry at 256 KB; anything over 1 MB is not a log entry. */
@@ -38,22 +37,33 @@ function firstNonSpace(chunk: Buffer): number {
   return i;
 }
 
+/** A pretty-printed object never has a line that is a whole object by itself; an NDJSON line is one. */
+const SNIFFED_LINES = 64;
+
+function isWholeObject(line: string): boolean {
+  if (!line.trimStart().startsWith('{')) return false;
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Decides from the first chunk: `[` is a JSON array (gcloud --format=json); `{` whose first line is
- * a whole JSON value is NDJSON; `{` that spans lines is a stream of pretty-printed objects.
+ * Decides from the first chunk: `[` is a JSON array (gcloud --format=json); `{` is NDJSON when any
+ * of the first lines is a whole object (so one malformed line does not decide), and a stream of
+ * pretty-printed objects when none is.
  */
 export function detectFormat(firstChunk: Buffer): InputFormat {
   const start = firstNonSpace(firstChunk);
   if (firstChunk[start] === 0x5b) return 'json-array';
   if (firstChunk[start] !== 0x7b) return 'ndjson';
-  const newline = firstChunk.indexOf(10, start);
-  if (newline < 0) return 'ndjson';
-  try {
-    JSON.parse(firstChunk.subarray(start, newline).toString('utf8'));
-    return 'ndjson';
-  } catch {
-    return 'json-stream';
-  }
+  const lines = firstChunk.subarray(start).toString('utf8').split('\n');
+  // A chunk without a newline is one line longer than the chunk: only NDJSON has those.
+  if (lines.length === 1) return 'ndjson';
+  // The last line may be cut by the chunk's end.
+  return lines.slice(0, -1).slice(0, SNIFFED_LINES).some(isWholeObject) ? 'ndjson' : 'json-stream';
 }
 
 async function readNdjson(chunks: AsyncIterable<Buffer>, name: string, sink: LogSink, maxBytes: number): Promise<void> {
@@ -109,89 +119,190 @@ async function readNdjson(chunks: AsyncIterable<Buffer>, name: string, sink: Log
   if (pendingBytes > 0) line(Buffer.concat(pending), dropping);
 }
 
-interface Token {
-  name: string;
-  value?: string;
+/** One newline-terminated piece of the input (a line longer than a chunk comes in several). */
+interface Piece {
+  bytes: Buffer;
   line: number;
+  /** Whether the piece starts its line. */
+  first: boolean;
 }
 
-/** stream-json's tokenizer, tagging each token with the line it ends on; input is fed in newline-terminated pieces so the tag is exact. */
-class LineTaggingParser extends Parser {
-  line = 1;
-
-  override push(token: unknown, encoding?: BufferEncoding): boolean {
-    if (token && typeof token === 'object') (token as Token).line = this.line;
-    return super.push(token, encoding);
-  }
-
-  _transformBuffer(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const base = Parser.prototype as unknown as { _transformBuffer: (this: unknown, c: Buffer, e: BufferEncoding, cb: (error?: Error | null) => void) => void };
-    base._transformBuffer.call(this, chunk, encoding, (error) => {
-      if (!error && chunk[chunk.length - 1] === 10) this.line++;
-      callback(error);
-    });
-  }
-}
-
-async function* newlinePieces(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* piecesOf(chunks: AsyncIterable<Buffer>): AsyncGenerator<Piece> {
+  let line = 1;
+  let first = true;
   for await (const chunk of chunks) {
     let start = 0;
     for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
-      yield chunk.subarray(start, newline + 1);
+      yield { bytes: chunk.subarray(start, newline + 1), line: line++, first };
+      first = true;
       start = newline + 1;
     }
-    if (start < chunk.length) yield chunk.subarray(start);
+    if (start < chunk.length) {
+      yield { bytes: chunk.subarray(start), line, first };
+      first = false;
+    }
   }
+}
+
+/**
+ * The input as pieces, keeping those since the element being read began, so that after a syntax
+ * error the reader can go back to the next line that starts an element. What it keeps is bounded:
+ * an element larger than the limit is rejected anyway.
+ */
+class RewindablePieces {
+  private kept: Piece[] = [];
+  private keptBytes = 0;
+  private replay: Piece[] = [];
+
+  constructor(
+    private readonly source: AsyncIterator<Piece>,
+    private readonly maxKeptBytes: number,
+  ) {}
+
+  async next(): Promise<Piece | undefined> {
+    const piece = this.replay.shift() ?? (await this.read());
+    if (piece) this.keep(piece);
+    return piece;
+  }
+
+  /** Pieces before `line` can no longer be returned to. */
+  forgetBefore(line: number): void {
+    while (this.kept.length > 0 && this.kept[0]!.line < line) this.keptBytes -= this.kept.shift()!.bytes.length;
+  }
+
+  /** How far the kept line `line` is indented, if it is still kept. */
+  indentOf(line: number): number | undefined {
+    const piece = this.kept.find((candidate) => candidate.line === line && candidate.first);
+    return piece ? indentation(piece.bytes) : undefined;
+  }
+
+  /**
+   * Moves to the first line after `line` that starts with `{` at most `maxIndent` deep (any depth
+   * when unknown): where the next element most likely begins. Returns its number, or undefined
+   * when the input ends first.
+   */
+  async rewindToElementAfter(line: number, maxIndent: number | undefined): Promise<number | undefined> {
+    const pending = [...this.kept, ...this.replay];
+    this.kept = [];
+    this.keptBytes = 0;
+    this.replay = [];
+    const startsElement = (piece: Piece): boolean => piece.first && piece.line > line && startsObject(piece.bytes, maxIndent);
+    const found = pending.findIndex(startsElement);
+    if (found >= 0) {
+      this.replay = pending.slice(found);
+      return pending[found]!.line;
+    }
+    for (let piece = await this.read(); piece; piece = await this.read()) {
+      if (startsElement(piece)) {
+        this.replay = [piece];
+        return piece.line;
+      }
+    }
+    return undefined;
+  }
+
+  private async read(): Promise<Piece | undefined> {
+    const next = await this.source.next();
+    return next.done ? undefined : next.value;
+  }
+
+  private keep(piece: Piece): void {
+    this.kept.push(piece);
+    this.keptBytes += piece.bytes.length;
+    while (this.keptBytes > this.maxKeptBytes && this.kept.length > 1) this.keptBytes -= this.kept.shift()!.bytes.length;
+  }
+}
+
+function indentation(bytes: Buffer): number {
+  let i = 0;
+  while (bytes[i] === 0x20 || bytes[i] === 0x09) i++;
+  return i;
+}
+
+function startsObject(bytes: Buffer, maxIndent: number | undefined): boolean {
+  const indent = indentation(bytes);
+  return bytes[indent] === 0x7b && (maxIndent === undefined || indent <= maxIndent);
 }
 
 const VALUE_TOKENS = new Set(['stringValue', 'numberValue', 'trueValue', 'falseValue', 'nullValue']);
 
-/** Streams a JSON array's elements (or a sequence of top-level values) without holding the whole document. */
-async function readStructured(chunks: AsyncIterable<Buffer>, name: string, format: InputFormat, sink: LogSink, maxBytes: number): Promise<void> {
-  const parser = new LineTaggingParser({ jsonStreaming: format === 'json-stream', streamValues: false });
+/** Where a syntax error was met: the line of the element being read, and how far that element was indented. */
+interface SyntaxFailure {
+  line: number;
+  indent: number | undefined;
+  message: string;
+}
+
+/**
+ * Reads elements until the input ends (undefined) or a syntax error stops the tokenizer. A session
+ * resumed inside a JSON array starts with a `[` of its own, so the elements that follow (each
+ * followed by a comma, the last by the array's `]`) still read as one array.
+ */
+async function readSession(pieces: RewindablePieces, name: string, format: InputFormat, sink: LogSink, maxBytes: number, resumeAt: number | undefined): Promise<SyntaxFailure | undefined> {
   const elementDepth = format === 'json-array' ? 1 : 0;
   let depth = 0;
   let assembler: InstanceType<typeof Assembler> | undefined;
   let elementLine = 0;
+  let elementIndent: number | undefined;
   let elementBytes = 0;
   let oversize = false;
-  const feeder = Readable.from(newlinePieces(chunks), { objectMode: false });
-  feeder.on('error', (error) => parser.destroy(error));
-  feeder.pipe(parser);
-  try {
-    for await (const token of parser as AsyncIterable<Token>) {
-      const opens = token.name === 'startObject' || token.name === 'startArray';
-      const closes = token.name === 'endObject' || token.name === 'endArray';
-      if (depth === elementDepth && !closes) {
-        elementLine = token.line;
-        if (!opens && VALUE_TOKENS.has(token.name)) {
-          sink.reject(`${name}:${token.line}`, `expected a JSON object, got ${token.name.replace('Value', '')}`);
-          continue;
-        }
-        assembler = new Assembler();
-        elementBytes = 0;
-        oversize = false;
+  const tokenizer = new JsonTokenizer({ jsonStreaming: format === 'json-stream' }, (token) => {
+    const opens = token.name === 'startObject' || token.name === 'startArray';
+    const closes = token.name === 'endObject' || token.name === 'endArray';
+    if (depth === elementDepth && !closes) {
+      elementLine = token.line;
+      pieces.forgetBefore(token.line);
+      elementIndent = pieces.indentOf(token.line);
+      if (!opens && VALUE_TOKENS.has(token.name)) {
+        sink.reject(`${name}:${token.line}`, `expected a JSON object, got ${token.name.replace('Value', '')}`);
+        return;
       }
-      if (opens) depth++;
-      if (closes) depth--;
-      if (depth < elementDepth) continue;
-      if (assembler && !oversize) {
-        elementBytes += (token.value?.length ?? 0) + 2;
-        if (elementBytes > maxBytes) oversize = true;
-        else assembler.consume(token);
-      }
-      if (depth === elementDepth && closes && assembler) {
-        if (oversize) sink.reject(`${name}:${elementLine}`, `entry is larger than ${maxBytes} bytes`);
-        else deliver(assembler.current, `${name}:${elementLine}`, sink);
-        assembler = undefined;
-      }
+      assembler = new Assembler();
+      elementBytes = 0;
+      oversize = false;
     }
+    if (opens) depth++;
+    if (closes) depth--;
+    if (depth < elementDepth) return;
+    if (assembler && !oversize) {
+      elementBytes += (token.value?.length ?? 0) + 2;
+      if (elementBytes > maxBytes) oversize = true;
+      else assembler.consume(token);
+    }
+    if (depth === elementDepth && closes && assembler) {
+      if (oversize) sink.reject(`${name}:${elementLine}`, `entry is larger than ${maxBytes} bytes`);
+      else deliver(assembler.current, `${name}:${elementLine}`, sink);
+      assembler = undefined;
+    }
+  }, resumeAt);
+  try {
+    if (resumeAt !== undefined && format === 'json-array') tokenizer.write(Buffer.from('['));
+    for (let piece = await pieces.next(); piece; piece = await pieces.next()) tokenizer.write(piece.bytes);
+    tokenizer.end();
+    return undefined;
   } catch (error) {
     // The tokenizer notices some errors a few bytes late; the element being read is the better pointer.
-    const line = depth > elementDepth ? elementLine : parser.line;
-    sink.reject(`${name}:${line}`, `invalid JSON, rest of the input skipped: ${(error as Error).message}`);
-  } finally {
-    feeder.destroy();
+    const inElement = depth > elementDepth;
+    return { line: inElement ? elementLine : tokenizer.line, indent: elementIndent, message: (error as Error).message };
+  }
+}
+
+/**
+ * Streams a JSON array's elements (or a sequence of top-level values) without holding the whole
+ * document. After a syntax error the element is rejected and reading resumes at the next line
+ * that starts an element as deep as the broken one (gcloud writes one element per `  {`); only
+ * what lies between is lost.
+ */
+async function readStructured(chunks: AsyncIterable<Buffer>, name: string, format: InputFormat, sink: LogSink, maxBytes: number): Promise<void> {
+  const pieces = new RewindablePieces(piecesOf(chunks)[Symbol.asyncIterator](), 2 * maxBytes);
+  let resumeAt: number | undefined;
+  for (;;) {
+    const failure = await readSession(pieces, name, format, sink, maxBytes, resumeAt);
+    if (!failure) return;
+    resumeAt = await pieces.rewindToElementAfter(failure.line, failure.indent);
+    const after = resumeAt === undefined ? 'rest of the input skipped' : `reading resumed at line ${resumeAt}`;
+    sink.reject(`${name}:${failure.line}`, `invalid JSON, ${after}: ${failure.message}`);
+    if (resumeAt === undefined) return;
   }
 }
 

@@ -4,7 +4,8 @@ import { Analyzer } from '../../core/analyze/analyzer.js';
 import { DEFAULT_STUCK_MINUTES, GkeOperationSchema, operationStateFromApi, parseThreshold } from '../../core/gke/operation.js';
 import { zodIssueText } from '../../core/logs/log-entry.js';
 import { renderDocument } from '../../core/report/findings-report.js';
-import { InputError, openInput, readJsonFile } from '../../adapters/input/files.js';
+import { InputError, openInput } from '../../adapters/input/files.js';
+import { readLocatedJson } from '../../adapters/input/json-tokens.js';
 import { readLogStream } from '../../adapters/input/log-reader.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
 import {
@@ -46,20 +47,25 @@ function thresholds(overrides: string[] = []): Record<string, number> {
   return result;
 }
 
-/** `gcloud container operations list` gives an array, `describe` one object, the API `{operations: [...]}`. */
-function operationList(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (value && typeof value === 'object' && Array.isArray((value as { operations?: unknown }).operations)) return (value as { operations: unknown[] }).operations;
-  return [value];
+/**
+ * `gcloud container operations list` gives an array, `describe` one object, the API
+ * `{operations: [...]}`: each operation with its path in the document.
+ */
+function operationList(value: unknown): [unknown, string][] {
+  if (Array.isArray(value)) return value.map((op, index) => [op, `[${index}]`]);
+  const operations = value && typeof value === 'object' ? (value as { operations?: unknown }).operations : undefined;
+  if (Array.isArray(operations)) return operations.map((op, index) => [op, `.operations[${index}]`]);
+  return [[value, '']];
 }
 
 async function addOperations(analyzer: Analyzer, files: string[]): Promise<void> {
   for (const file of files) {
-    operationList(await readJsonFile(file)).forEach((value, index) => {
-      const parsed = GkeOperationSchema.safeParse(value);
+    const { value, locate } = await readLocatedJson(file);
+    for (const [operation, path] of operationList(value)) {
+      const parsed = GkeOperationSchema.safeParse(operation);
       if (parsed.success) analyzer.addOperation(operationStateFromApi(parsed.data));
-      else analyzer.reject(`${file}[${index}]`, `not a GKE operation: ${zodIssueText(parsed.error)}`);
-    });
+      else analyzer.reject(locate(path), `not a GKE operation: ${zodIssueText(parsed.error)}`);
+    }
   }
 }
 

@@ -196,24 +196,34 @@ function converterFor(record: Record<string, unknown>): Converter | undefined {
   return undefined;
 }
 
-/**
- * Adds one value of a JSON export: an array or a kubectl List is taken item by item, Kubernetes
- * objects go to the manifest converter, anything else must be recognisable as a gcloud export.
- */
+/** Where each value of an export was read from, by its path in the document: "" for all of it, "[3]", ".items[2]". */
+export type ExportLocator = (path: string) => Location;
+
+/** Adds one value of a JSON export read from `location` (its elements are named `location[3]`). */
 export function addExportValue(value: unknown, location: Location, sink: ConfigSink): void {
+  addExportDocument(value, (path) => `${location}${path}`, sink);
+}
+
+/**
+ * Adds a JSON export: an array or a kubectl List is taken item by item, Kubernetes objects go to
+ * the manifest converter, anything else must be recognisable as a gcloud export. Each item is
+ * located (and rejected) by its path in the document.
+ */
+export function addExportDocument(value: unknown, locate: ExportLocator, sink: ConfigSink, path = ''): void {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => addExportValue(item, `${location}[${index}]`, sink));
+    value.forEach((item, index) => addExportDocument(item, locate, sink, `${path}[${index}]`));
     return;
   }
   if (value === null || typeof value !== 'object') {
-    sink.reject(location, 'expected a JSON object or array of objects');
+    sink.reject(locate(path), 'expected a JSON object or array of objects');
     return;
   }
   const record = value as Record<string, unknown>;
   if (record['kind'] === 'List' && Array.isArray(record['items'])) {
-    addExportValue(record['items'], `${location}.items`, sink);
+    addExportDocument(record['items'], locate, sink, `${path}.items`);
     return;
   }
+  const location = locate(path);
   if (typeof record['apiVersion'] === 'string' && typeof record['kind'] === 'string') {
     addKubeObject(value, location, sink);
     return;
