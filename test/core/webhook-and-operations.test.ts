@@ -7,6 +7,7 @@ import {
   DEFAULT_STUCK_MINUTES,
   describeOperationCommand,
   GkeOperationSchema,
+  isFailed,
   operationStateFromApi,
   parseThreshold,
 } from '../../functions/src/core/gke/operation.js';
@@ -79,6 +80,16 @@ describe('GKE operations', () => {
     const failed = report.findings.find((f) => f.rule === 'operation-failed')!;
     expect(failed.remediation.gcloud).toBe('gcloud --project=kf-test-project container operations describe --zone=us-central1-a operation-1772441000000-99ee00ff');
     expect(failed.explanation).toContain('master upgrade failed health check');
+  });
+
+  it('failed means DONE with an error: not ABORTING, not a DONE operation that only has a status message', () => {
+    const base = { operationType: 'UPGRADE_NODES', selfLink: 'https://container.googleapis.com/v1/projects/p/locations/us-central1/operations/op', startTime: '2026-03-02T12:20:00Z' };
+    const state = (fields: Record<string, unknown>) => operationStateFromApi(GkeOperationSchema.parse({ ...base, ...fields }));
+    expect(isFailed(state({ name: 'done-with-message', status: 'DONE', statusMessage: 'Upgrading nodes to 1.31.5-gke.1169000' }))).toBe(false);
+    expect(isFailed(state({ name: 'aborting', status: 'ABORTING', error: { code: 1, message: 'cancelled' } }))).toBe(false);
+    expect(isFailed(state({ name: 'done-with-error', status: 'DONE', error: { code: 8, message: 'GCE quota exceeded' } }))).toBe(true);
+    const report = analyze((analyzer) => analyzer.addOperation(state({ name: 'done-with-message', status: 'DONE', statusMessage: 'Upgrading nodes' })));
+    expect(report.findings).toEqual([]);
   });
 
   it('respects per-type thresholds', () => {

@@ -64,7 +64,8 @@ export function operationStateFromApi(op: GkeOperation): OperationState {
   if (cluster) state.cluster = cluster;
   if (op.startTime) state.startTime = op.startTime;
   if (op.endTime) state.endTime = op.endTime;
-  const error = op.error?.message || (op.error?.code ? `code ${op.error.code}` : undefined) || op.statusMessage;
+  // Only `error` says the operation failed: statusMessage also narrates operations that went well.
+  const error = op.error?.message || (op.error?.code ? `code ${op.error.code}` : undefined);
   if (error) state.error = error;
   const running = op.progress?.stages?.find((stage) => stage.status === 'RUNNING');
   if (running?.name) state.stage = running.name;
@@ -123,8 +124,9 @@ export function isStuck(op: OperationState, now: Date, thresholds: StuckThreshol
   return minutes !== undefined && minutes >= stuckThresholdMinutes(op.type, thresholds);
 }
 
+/** Failed: DONE with an error. An ABORTING operation has not finished failing yet. */
 export function isFailed(op: OperationState): boolean {
-  return (op.status === 'DONE' && op.error !== undefined) || op.status === 'ABORTING';
+  return op.status === 'DONE' && op.error !== undefined;
 }
 
 export function formatDuration(minutes: number): string {

@@ -12,7 +12,7 @@ export const operationFailed: OperationRule = {
   explain: (op) => {
     const where = [op.cluster && `cluster ${op.cluster}`, op.location].filter(Boolean).join(', ');
     const conditions = op.conditions.length > 0 ? ` Conditions: ${op.conditions.join(', ')}.` : '';
-    return `${op.type} ${op.name}${where ? ` (${where})` : ''} ${op.status === 'ABORTING' ? 'is aborting' : 'failed'}: ${op.error ?? 'no error message'}.${conditions}`;
+    return `${op.type} ${op.name}${where ? ` (${where})` : ''} failed: ${op.error}.${conditions}`;
   },
   fix: (op) => ({
     summary: `Read the full error of ${op.name}, fix its cause, then retry the ${op.type.toLowerCase().replace(/_/g, ' ')}.`,
