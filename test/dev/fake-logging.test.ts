@@ -194,6 +194,13 @@ describe('FakeLogging with the real Logging client', () => {
     expect(entries.map((entry) => entry.data)).toEqual(byTime.map((entry) => entry['jsonPayload']));
   });
 
+  it('fails the next calls with injected statuses, one each, then answers again', async () => {
+    fake.failNext(grpc.status.RESOURCE_EXHAUSTED, grpc.status.PERMISSION_DENIED);
+    expect(await failure('"cert-manager"')).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    expect(await failure('"cert-manager"')).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    expect(await query('"cert-manager"', { resourceNames: ['projects/p2'] })).toEqual(['other-project']);
+  });
+
   it('answers only for the requested resourceNames', async () => {
     expect(await query('"cert-manager"', { resourceNames: ['projects/p2'] })).toEqual(['other-project']);
     expect(await query('"cert-manager"', { resourceNames: ['projects/p1', 'projects/p2'] })).toEqual(['other-project', 'app-stdout']);

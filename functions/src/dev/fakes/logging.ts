@@ -483,8 +483,10 @@ function inResources(entry: StoredEntry, resourceNames: readonly string[]): bool
   return resourceNames.some((name) => entry.logName.startsWith(`${name}/logs/`));
 }
 
-function listLogEntries(store: LogEntryStore): UnaryHandler {
+function listLogEntries(store: LogEntryStore, faults: status[]): UnaryHandler {
   return (request) => {
+    const fault = faults.shift();
+    if (fault !== undefined) throw new RpcError(fault, 'fake Cloud Logging: injected failure');
     const query = readQuery(request);
     const matches = compileQueryFilter(query.filter);
     const fingerprint = queryFingerprint(query);
@@ -508,6 +510,7 @@ export class FakeLogging {
 
   private constructor(
     private readonly store: LogEntryStore,
+    private readonly faults: status[],
     private readonly server: FakeServer,
     calls: RecordedCall[],
   ) {
@@ -519,14 +522,15 @@ export class FakeLogging {
     const protos = loadLoggingProtos();
     const store = new LogEntryStore(protos);
     const calls: RecordedCall[] = [];
+    const faults: status[] = [];
     const server = await startFakeServer({
       label: 'fake Cloud Logging',
       port: options.port,
       service: protos.service(LOGGING_SERVICE),
       calls,
-      handlers: { ListLogEntries: listLogEntries(store) },
+      handlers: { ListLogEntries: listLogEntries(store, faults) },
     });
-    return new FakeLogging(store, server, calls);
+    return new FakeLogging(store, faults, server, calls);
   }
 
   /**
@@ -540,6 +544,15 @@ export class FakeLogging {
 
   addEntries(entries: readonly Record<string, unknown>[]): void {
     this.store.add(entries);
+  }
+
+  /**
+   * Fails the next ListLogEntries calls with these gRPC statuses, one each, in order (for fault
+   * tests). The client retries UNAVAILABLE, DEADLINE_EXCEEDED and INTERNAL by itself; a quota
+   * error (RESOURCE_EXHAUSTED) reaches the caller at once.
+   */
+  failNext(...codes: status[]): void {
+    this.faults.push(...codes);
   }
 
   stop(): Promise<void> {
