@@ -3,6 +3,8 @@ import { Firestore } from '@google-cloud/firestore';
 import { DevStack, type DevStackOptions } from '../../functions/src/dev/stack.js';
 import { TOPICS } from '../../functions/src/core/pipeline/names.js';
 import type { StoredFinding } from '../../functions/src/core/pipeline/finding-record.js';
+import { resetRuntimeConfig } from '../../functions/src/adapters/config.js';
+import { forgetSecrets } from '../../functions/src/adapters/secrets.js';
 
 /** Push retries fast enough for tests, bounded so a broken handler fails the test quickly. */
 export const FAST_PUSH = { minBackoffMs: 50, maxBackoffMs: 400, maxDeliveryAttempts: 8, requestTimeoutMs: 10_000, maxInFlight: 8 };
@@ -45,3 +47,27 @@ export async function startTestStack(options: DevStackOptions = {}): Promise<Tes
     },
   };
 }
+
+function applyEnv(values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  resetRuntimeConfig();
+  forgetSecrets();
+}
+
+/**
+ * Runs with these settings for the stack's functions, then puts the previous ones back. The
+ * functions run in this process, under functions-framework, and read their configuration afresh.
+ */
+export async function withFunctionEnv(values: Record<string, string | undefined>, run: () => Promise<void>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  applyEnv(values);
+  try {
+    await run();
+  } finally {
+    applyEnv(saved);
+  }
+}
+

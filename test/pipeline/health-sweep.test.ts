@@ -1,7 +1,9 @@
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { startTestStack, withFunctionEnv, type TestStack } from '../helpers/stack.js';
 import { liveScenario } from '../helpers/scenarios.js';
 import { fixtureJson } from '../helpers/fixtures.js';
+import { OperationStore } from '../../functions/src/adapters/firestore/operations.js';
 import type { StoredFinding } from '../../functions/src/core/pipeline/finding-record.js';
 
 let t: TestStack;
@@ -11,7 +13,7 @@ beforeAll(async () => {
 afterAll(async () => t?.stop());
 
 async function reset(scenario = liveScenario()): Promise<void> {
-  for (const collection of ['findings', 'events', 'operations', 'notifications', 'clusters']) {
+  for (const collection of ['findings', 'events', 'operations', 'notifications', 'clusters', 'cursors']) {
     for (const doc of (await t.db.collection(collection).get()).docs) await doc.ref.delete();
   }
   await t.stack.loadScenario(scenario);
@@ -21,6 +23,23 @@ async function sweep(): Promise<StoredFinding[]> {
   t.stack.tick();
   await t.settle(60_000);
   return t.findings();
+}
+
+const CLUSTER_KEY = 'kf-test-project:us-central1:kf-test';
+const lastSweep = async () => (await t.db.collection('clusters').doc(CLUSTER_KEY).get()).get('lastSweep') as Record<string, unknown>;
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Findings not seen again resolve after 0.6 s. */
+const RESOLVE_FAST = { KFGUARD_RESOLVE_AFTER_MINUTES: '0.01' };
+
+/** A DENIED node-to-control-plane entry of the registered cluster's project and network, as Cloud Logging keeps it. */
+function deniedEntry(insertId: string, at: Date): Record<string, any> {
+  const entry = structuredClone(fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === 'node-to-master-blocked'));
+  entry.insertId = insertId;
+  entry.timestamp = at.toISOString();
+  entry.resource.labels.project_id = 'kf-test-project';
+  entry.jsonPayload.vpc.vpc_name = 'kf-test';
+  return entry;
 }
 
 describe('healthSweep against the live APIs of the local stack', () => {
@@ -89,14 +108,92 @@ describe('healthSweep against the live APIs of the local stack', () => {
   });
 
   it('the DENIED-log backstop counts an entry once even when the sink also delivers it', async () => {
-    const entry = { ...fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === 'node-to-master-blocked'), timestamp: new Date().toISOString() };
-    entry.resource.labels.project_id = 'kf-test-project';
-    entry.jsonPayload.vpc.vpc_name = 'kf-test';
+    const entry = deniedEntry('node-to-master-blocked', new Date());
     await reset(liveScenario({ logging: [entry] }));
     const afterSweep = await sweep();
     expect(afterSweep.map((f) => [f.rule, f.count])).toEqual([['node-to-master-blocked', 1]]);
     await t.publishEntries([entry]);
     await t.settle();
     expect((await t.findings()).map((f) => [f.rule, f.count])).toEqual([['node-to-master-blocked', 1]]);
+  });
+
+  it('asks GKE for an operation its list no longer shows, so one whose last audit entry was missed is not stuck forever', async () => {
+    const name = 'operation-1772445600000-9a8b7c6d';
+    const startTime = minutesAgo(120).toISOString();
+    // A zonal node-pool operation: the sweep lists the cluster's region, which does not show it.
+    const operation = {
+      name,
+      operationType: 'CREATE_NODE_POOL',
+      status: 'DONE',
+      selfLink: `https://container.googleapis.com/v1/projects/kf-test-project/locations/us-central1-a/operations/${name}`,
+      targetLink: 'https://container.googleapis.com/v1/projects/kf-test-project/locations/us-central1/clusters/kf-test/nodePools/gpu',
+      location: 'us-central1-a',
+      startTime,
+      endTime: minutesAgo(100).toISOString(),
+    };
+    await reset(liveScenario({ operations: [operation] }));
+    // What the first audit entry told the sink; the last one never came.
+    await new OperationStore(t.db).merge({ name, type: 'CREATE_NODE_POOL', status: 'RUNNING', project: 'kf-test-project', location: 'us-central1-a', cluster: 'kf-test', startTime, conditions: [] }, new Date());
+    const calls = t.stack.gke.calls.length;
+    expect(await sweep()).toEqual([]);
+    expect(t.stack.gke.calls.slice(calls).filter((call) => call.method === 'GetOperation').map((call) => (call.request as { name: string }).name)).toEqual([
+      `projects/kf-test-project/locations/us-central1-a/operations/${name}`,
+    ]);
+    expect((await t.db.collection('operations').get()).docs.map((doc) => doc.get('status'))).toEqual(['DONE']);
+  });
+
+  it('an outage of the Compute API neither resolves its findings nor invents others; the next good sweep clears the error', async () => {
+    const scenario = liveScenario();
+    scenario.compute.routes = scenario.compute.routes.filter((route) => !['kf-test-google-apis', 'kf-test-internet'].includes(String(route['name'])));
+    await reset(scenario);
+    const before = (await sweep()).map((f) => [f.rule, f.status]);
+    expect(before).toContainEqual(['private-apis-route-missing', 'open']);
+    await withFunctionEnv(RESOLVE_FAST, async () => {
+      await sleep(800);
+      t.stack.rest.failNext('/global/routes', 503);
+      expect((await sweep()).map((f) => [f.rule, f.status])).toEqual(before);
+      expect(await lastSweep()).toMatchObject({ status: 'error', unreadSources: ['compute-dns'], error: expect.stringContaining('Compute and DNS APIs: GET') });
+      expect((await sweep()).map((f) => [f.rule, f.status])).toEqual(before);
+      expect(await lastSweep()).toEqual({ at: expect.any(String), status: 'ok', openFindings: before.length });
+    });
+  });
+
+  it('an outage of Cloud Logging holds the backstop\'s findings open, and says so in lastSweep', async () => {
+    await reset(liveScenario({ logging: [deniedEntry('held-open', minutesAgo(5))] }));
+    expect((await sweep()).map((f) => [f.rule, f.status])).toEqual([['node-to-master-blocked', 'open']]);
+    await withFunctionEnv(RESOLVE_FAST, async () => {
+      await sleep(800);
+      t.stack.logging.failNext(status.RESOURCE_EXHAUSTED);
+      expect((await sweep()).map((f) => [f.rule, f.status])).toEqual([['node-to-master-blocked', 'open']]);
+      expect(await lastSweep()).toMatchObject({ status: 'error', unreadSources: ['cloud-logging'], error: expect.stringContaining('Cloud Logging backstop') });
+      // Read again, the entry is one already counted: the cause has stopped, so the finding resolves.
+      expect((await sweep()).map((f) => [f.rule, f.status])).toEqual([['node-to-master-blocked', 'resolved']]);
+    });
+  });
+
+  it('a failed backstop read is read again by the next sweep', async () => {
+    await reset(liveScenario({ logging: [deniedEntry('missed-once', minutesAgo(5))] }));
+    t.stack.logging.failNext(status.RESOURCE_EXHAUSTED);
+    expect(await sweep()).toEqual([]);
+    expect((await sweep()).map((f) => [f.rule, f.count])).toEqual([['node-to-master-blocked', 1]]);
+  });
+
+  it('reads entries that reach Cloud Logging late, within the overlap before the last one processed', async () => {
+    await reset(liveScenario({ logging: [deniedEntry('on-time', minutesAgo(1))] }));
+    expect((await sweep()).map((f) => f.count)).toEqual([1]);
+    t.stack.logging.addEntries([deniedEntry('late', minutesAgo(6))]);
+    expect((await sweep()).map((f) => f.count)).toEqual([2]);
+  });
+
+  it('takes a flood KFGUARD_BACKSTOP_MAX_ENTRIES entries a sweep, continuing where it stopped, counting each once', async () => {
+    const first = minutesAgo(5).getTime();
+    await reset(liveScenario({ logging: Array.from({ length: 50 }, (_, i) => deniedEntry(`flood-${String(i).padStart(2, '0')}`, new Date(first + i * 1000))) }));
+    const counts: (number | undefined)[] = [];
+    await withFunctionEnv({ KFGUARD_BACKSTOP_MAX_ENTRIES: '20' }, async () => {
+      for (let i = 0; i < 4; i++) counts.push((await sweep())[0]?.count);
+    });
+    // Each read starts at the last entry processed (counted once already): 20, then 19 and 11 new ones.
+    expect(counts).toEqual([20, 39, 50, 50]);
+    expect((await t.db.collection('events').where('kind', '==', 'log-backstop').get()).size).toBe(50);
   });
 });

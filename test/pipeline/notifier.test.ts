@@ -1,10 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { startTestStack, withFunctionEnv, type TestStack } from '../helpers/stack.js';
 import { fixtureJson } from '../helpers/fixtures.js';
 import { TOPICS } from '../../functions/src/core/pipeline/names.js';
-import { resetRuntimeConfig } from '../../functions/src/adapters/config.js';
-import { forgetSecrets } from '../../functions/src/adapters/secrets.js';
 import { LOCAL_CHAT_WEBHOOK } from '../../functions/src/dev/stack.js';
 import { ProtoPackage, RpcError, startFakeServer, type FakeServer, type RecordedCall } from '../../functions/src/dev/fakes/grpc-protos.js';
 import type { NotificationRequest } from '../../functions/src/core/pipeline/notification.js';
@@ -54,23 +52,6 @@ afterAll(async () => {
   await t?.stop();
   await secretManager?.stop();
 });
-
-/** Points the notifier's secret references elsewhere for one test, as Terraform's configuration would. */
-async function withSecretReferences(references: { chat?: string; smtp?: string }, run: () => Promise<void>): Promise<void> {
-  const saved = { chat: process.env['KFGUARD_CHAT_WEBHOOK_SECRET'], smtp: process.env['KFGUARD_SMTP_URL_SECRET'] };
-  const apply = (values: { chat?: string; smtp?: string }) => {
-    process.env['KFGUARD_CHAT_WEBHOOK_SECRET'] = values.chat;
-    process.env['KFGUARD_SMTP_URL_SECRET'] = values.smtp;
-    resetRuntimeConfig();
-    forgetSecrets();
-  };
-  apply({ ...saved, ...references });
-  try {
-    await run();
-  } finally {
-    apply(saved);
-  }
-}
 
 const warnings = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['severity'] === 'WARNING');
 
@@ -177,14 +158,7 @@ describe('notifier: Google Chat and email', () => {
   });
 
   it('refuses a webhook that is not chat.googleapis.com, and still emails', async () => {
-    process.env['KFGUARD_LOCAL_CHAT_WEBHOOK'] = 'https://chat.googleapis.com.evil.example/v1/spaces/X/messages?key=k&token=t';
-    forgetSecrets();
-    try {
-      await notify(request('evil-v1'));
-    } finally {
-      process.env['KFGUARD_LOCAL_CHAT_WEBHOOK'] = t.stack.env['KFGUARD_LOCAL_CHAT_WEBHOOK']!;
-      forgetSecrets();
-    }
+    await withFunctionEnv({ KFGUARD_LOCAL_CHAT_WEBHOOK: 'https://chat.googleapis.com.evil.example/v1/spaces/X/messages?key=k&token=t' }, () => notify(request('evil-v1')));
     expect(t.stack.chat.attempts).toEqual([]);
     const record = (await t.db.collection('notifications').doc('evil-v1').get()).data()!;
     expect(record).toMatchObject({ channels: { chat: 'failed', email: 'delivered' } });
@@ -217,7 +191,7 @@ describe('notifier: a channel whose secret has no value is off, the other is del
   const SMTP_SECRET = 'projects/kf-test-project/secrets/kfguard-smtp-url/versions/latest';
 
   it('a Chat secret without a version (NOT_FOUND) skips Chat with a warning naming the secret, and emails', async () => {
-    await withSecretReferences({ chat: CHAT_SECRET }, () => notify(request('nochat-v1')));
+    await withFunctionEnv({ KFGUARD_CHAT_WEBHOOK_SECRET: CHAT_SECRET }, () => notify(request('nochat-v1')));
     expect(t.stack.chat.attempts).toEqual([]);
     expect(t.stack.smtp.messages).toHaveLength(1);
     expect((await t.db.collection('notifications').doc('nochat-v1').get()).data()).toMatchObject({ status: 'delivered', channels: { chat: 'skipped', email: 'delivered' } });
@@ -227,7 +201,7 @@ describe('notifier: a channel whose secret has no value is off, the other is del
 
   it('a disabled SMTP secret version (FAILED_PRECONDITION) skips email and posts Chat', async () => {
     secretAnswers.set(SMTP_SECRET, [{ code: status.FAILED_PRECONDITION }]);
-    await withSecretReferences({ smtp: SMTP_SECRET }, () => notify(request('nomail-v1')));
+    await withFunctionEnv({ KFGUARD_SMTP_URL_SECRET: SMTP_SECRET }, () => notify(request('nomail-v1')));
     expect(t.stack.chat.messages.map((message) => message.requestId)).toEqual(['nomail-v1']);
     expect(t.stack.smtp.messages).toEqual([]);
     expect((await t.db.collection('notifications').doc('nomail-v1').get()).data()).toMatchObject({ channels: { chat: 'delivered', email: 'skipped' } });
@@ -236,14 +210,14 @@ describe('notifier: a channel whose secret has no value is off, the other is del
 
   it('an empty Chat secret skips Chat', async () => {
     secretAnswers.set(CHAT_SECRET, [{ value: '' }]);
-    await withSecretReferences({ chat: CHAT_SECRET }, () => notify(request('emptychat-v1')));
+    await withFunctionEnv({ KFGUARD_CHAT_WEBHOOK_SECRET: CHAT_SECRET }, () => notify(request('emptychat-v1')));
     expect(t.stack.chat.attempts).toEqual([]);
     expect((await t.db.collection('notifications').doc('emptychat-v1').get()).data()).toMatchObject({ channels: { chat: 'skipped', email: 'delivered' } });
   });
 
   it('a Secret Manager timeout is retried by Pub/Sub, then the message is delivered; the value is never logged or stored', async () => {
     secretAnswers.set(CHAT_SECRET, [{ code: status.DEADLINE_EXCEEDED }, { code: status.DEADLINE_EXCEEDED }, { value: LOCAL_CHAT_WEBHOOK }]);
-    await withSecretReferences({ chat: CHAT_SECRET }, () => notify(request('slowsecret-v1')));
+    await withFunctionEnv({ KFGUARD_CHAT_WEBHOOK_SECRET: CHAT_SECRET }, () => notify(request('slowsecret-v1')));
     expect(secretCalls.length).toBeGreaterThanOrEqual(3);
     expect(t.stack.chat.messages.map((message) => message.requestId)).toEqual(['slowsecret-v1']);
     const record = (await t.db.collection('notifications').doc('slowsecret-v1').get()).data()!;

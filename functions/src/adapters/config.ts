@@ -15,6 +15,10 @@ const EnvSchema = z.object({
   KFGUARD_REGION: z.string().default('us-central1'),
   /** Open findings not observed for this long are resolved by the sweep (fractions allowed, for tests). */
   KFGUARD_RESOLVE_AFTER_MINUTES: z.coerce.number().positive().default(60),
+  /** The sweep re-publishes outbox notifications still pending after this long (fractions allowed, for tests). */
+  KFGUARD_OUTBOX_GRACE_SECONDS: z.coerce.number().nonnegative().default(120),
+  /** The sweep's Cloud Logging backstop processes at most this many entries per project and sweep; the rest waits for the next. */
+  KFGUARD_BACKSTOP_MAX_ENTRIES: positiveInt(5000),
   /** A handler gives up (and lets Pub/Sub redeliver) after this long. */
   KFGUARD_HANDLER_DEADLINE_MS: positiveInt(30_000),
   KFGUARD_REGISTRY_CACHE_MS: positiveInt(30_000),
@@ -78,6 +82,7 @@ export interface RuntimeConfig {
   projectId: string;
   region: string;
   resolveAfterMinutes: number;
+  sweep: { outboxGraceMs: number; backstopMaxEntries: number };
   handlerDeadlineMs: number;
   registryCacheMs: number;
   endpoints: {
@@ -113,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     projectId,
     region: e.KFGUARD_REGION,
     resolveAfterMinutes: e.KFGUARD_RESOLVE_AFTER_MINUTES,
+    sweep: { outboxGraceMs: e.KFGUARD_OUTBOX_GRACE_SECONDS * 1000, backstopMaxEntries: e.KFGUARD_BACKSTOP_MAX_ENTRIES },
     handlerDeadlineMs: e.KFGUARD_HANDLER_DEADLINE_MS,
     registryCacheMs: e.KFGUARD_REGISTRY_CACHE_MS,
     endpoints: {

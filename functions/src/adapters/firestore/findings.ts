@@ -122,13 +122,14 @@ export class FindingStore {
   }
 
   /**
-   * Resolves open findings not observed for `resolveAfterMinutes`, each in its own commit with
-   * its notification; the notification's `create` makes a concurrent sweep a no-op.
+   * Resolves open findings not observed for `resolveAfterMinutes` that `judged` says could have
+   * been, each in its own commit with its notification; the notification's `create` makes a
+   * concurrent sweep a no-op.
    */
-  async resolveStale(now: Date, resolveAfterMinutes: number): Promise<NotificationRequest[]> {
+  async resolveStale(now: Date, resolveAfterMinutes: number, judged: (finding: StoredFinding) => boolean): Promise<NotificationRequest[]> {
     const notifications: NotificationRequest[] = [];
     for (const finding of await this.list({ status: 'open' })) {
-      if (!isStale(finding, now, resolveAfterMinutes)) continue;
+      if (!isStale(finding, now, resolveAfterMinutes) || !judged(finding)) continue;
       const plan = planResolve(finding, now);
       const batch = this.db.batch();
       this.addNotification(batch, plan.notification, now);

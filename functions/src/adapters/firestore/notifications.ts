@@ -57,6 +57,18 @@ export class NotificationStore {
     return snapshot.docs.map((doc) => ({ id: doc.id, request: (doc.data() as NotificationRecord).request })).sort((a, b) => a.request.createdAt.localeCompare(b.request.createdAt));
   }
 
+  /**
+   * Up to `limit` records not yet handled. Equality only, so the indexes Firestore keeps by itself
+   * serve it; which of them are due is decided on the caller's side.
+   */
+  async pending(limit: number): Promise<{ id: string; createdAtMs: number; request: NotificationRequest }[]> {
+    const snapshot = await this.db.collection(COLLECTIONS.notifications).where('status', '==', 'pending').limit(limit).get();
+    return snapshot.docs.map((doc) => {
+      const record = doc.data() as NotificationRecord;
+      return { id: doc.id, createdAtMs: record.createdAt.toMillis(), request: record.request };
+    });
+  }
+
   async list(): Promise<(NotificationRecord & { id: string })[]> {
     const snapshot = await this.db.collection(COLLECTIONS.notifications).get();
     return snapshot.docs.map((doc) => ({ id: doc.id, ...(doc.data() as NotificationRecord) }));

@@ -25,6 +25,12 @@ export async function listOperations(project: string, location: string): Promise
   return (response.operations ?? []) as unknown as Record<string, unknown>[];
 }
 
+/** One operation by name, as plain JSON: for those listOperations no longer shows. */
+export async function getOperation(project: string, location: string, name: string): Promise<Record<string, unknown>> {
+  const [operation] = await (await clusterManager()).getOperation({ name: `projects/${project}/locations/${location}/operations/${name}` });
+  return operation as unknown as Record<string, unknown>;
+}
+
 export async function closeContainer(): Promise<void> {
   const current = client;
   client = undefined;

@@ -41,16 +41,23 @@ function asLogEntry(entry: Entry): Record<string, unknown> {
 }
 
 /**
- * DENIED firewall entries since a time, with the guide's filter: the sweep's backstop for a sink
- * that is missing or broken. Bounded by `limit` so one sweep cannot run away.
+ * DENIED firewall entries from a time on, oldest first, with the guide's filter: the sweep's
+ * backstop for a sink that is missing or broken. One page per iteration, so the caller decides
+ * how many to take and where it stopped.
  */
-export async function deniedEntriesSince(project: string, since: Date, limit: number): Promise<Record<string, unknown>[]> {
-  const [entries] = await (await logging()).getEntries({
-    resourceNames: [`projects/${project}`],
-    filter: `${DENIED_FIREWALL_FILTER} AND timestamp>="${since.toISOString()}"`,
-    orderBy: 'timestamp asc',
-    maxResults: limit,
-    autoPaginate: true,
-  });
-  return entries.map(asLogEntry);
+export async function* deniedEntryPages(project: string, since: Date, pageSize: number): AsyncGenerator<Record<string, unknown>[]> {
+  const client = await logging();
+  let pageToken: string | undefined;
+  do {
+    const [entries, , response] = await client.getEntries({
+      resourceNames: [`projects/${project}`],
+      filter: `${DENIED_FIREWALL_FILTER} AND timestamp>="${since.toISOString()}"`,
+      orderBy: 'timestamp asc',
+      pageSize,
+      autoPaginate: false,
+      ...(pageToken ? { pageToken } : {}),
+    });
+    yield entries.map(asLogEntry);
+    pageToken = response?.nextPageToken || undefined;
+  } while (pageToken);
 }

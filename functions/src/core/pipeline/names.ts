@@ -21,6 +21,8 @@ export const COLLECTIONS = {
   notifications: 'notifications',
   rejected: 'rejected',
   deployments: 'deployments',
+  /** Where the sweep's reads got to (the Cloud Logging backstop, per project). */
+  cursors: 'cursors',
 } as const;
 
 /** Cloud Function names (entry points), as Terraform deploys them. */

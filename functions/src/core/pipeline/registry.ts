@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tryParseCidr, type Cidr } from '../net/cidr.js';
 import { emptyClusterModel, summarizeModel, type ClusterModel, type ClusterModelSummary } from '../model/cluster.js';
+import type { SweepSource } from './sweep-sources.js';
 
 /** The cluster model as Firestore stores it (`clusters/{key}.model`). */
 export interface StoredModel extends ClusterModelSummary {
@@ -32,7 +33,14 @@ export interface RegisteredCluster {
   model: StoredModel;
   management?: ManagementCluster;
   registeredAt: string;
-  lastSweep?: { at: string; status: 'ok' | 'error'; openFindings: number; error?: string };
+  lastSweep?: {
+    at: string;
+    status: 'ok' | 'error';
+    openFindings: number;
+    error?: string;
+    /** Sources this sweep could not read: findings from them were not resolved, however long unseen. */
+    unreadSources?: SweepSource[];
+  };
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/;
