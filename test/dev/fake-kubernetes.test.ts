@@ -316,6 +316,14 @@ describe('FakeKubernetes with @kubernetes/client-node', () => {
     expect(second.body.metadata.continue).toBeUndefined();
   });
 
+  it('answers 503 Status objects to everything while unavailable, then serves again', async () => {
+    fake.setUnavailable('etcdserver: request timed out');
+    const down = await getJson('/api/v1/namespaces');
+    expect(down).toMatchObject({ status: 503, body: { kind: 'Status', code: 503, reason: 'ServiceUnavailable', message: 'etcdserver: request timed out' } });
+    fake.setUnavailable(undefined);
+    expect((await getJson('/api/v1/namespaces')).status).toBe(200);
+  });
+
   it('answers unknown objects and resources with 404 Status objects', async () => {
     const core = config.makeApiClient(k8s.CoreV1Api);
     const service = await rejection(core.readNamespacedService({ name: 'nope', namespace: 'kubeflow' }));

@@ -15,7 +15,7 @@ afterAll(async () => t?.stop());
 beforeEach(async () => {
   for (const collection of ['deployments', 'findings', 'events', 'notifications', 'clusters', 'operations']) {
     for (const doc of (await t.db.collection(collection).get()).docs) {
-      for (const sub of ['stages', 'builds']) for (const child of (await doc.ref.collection(sub).get()).docs) await child.ref.delete();
+      for (const sub of ['stages', 'builds', 'starts']) for (const child of (await doc.ref.collection(sub).get()).docs) await child.ref.delete();
       await doc.ref.delete();
     }
   }
@@ -60,6 +60,9 @@ describe('the deployment workflow end to end (local Workflows runner, fake GKE, 
     expect(deployment).toMatchObject({ status: 'succeeded', stage: 'verify', executionName: expect.stringContaining('/workflows/kfguard-deploy-kubeflow/executions/') });
     const records = await stages('kf-happy');
     expect(records.map((record) => [record['stage'], record['status'], record['attempt']])).toEqual(STAGES.map((stage) => [stage, 'succeeded', 1]));
+    // Each stage got what the earlier ones handed on: every stage after fetch needs one of these.
+    expect(records.find((record) => record['stage'] === 'configure')!['result']['outputs']).toEqual({ package: 'gs://kfguard-local-artifacts/deployments/kf-happy/package', manifests: 'gs://kfguard-local-artifacts/deployments/kf-happy/package/.build/' });
+    expect(records.find((record) => record['stage'] === 'apply')!['result']['outputs']).toEqual({ cluster: 'projects/kf-test-project/locations/us-central1/clusters/kf-test' });
     expect(buildsOf('kf-happy').map(stageOf).sort()).toEqual(['apply', 'configure', 'endpoint', 'fetch', 'mirror']);
     const patch = t.stack.kubernetes.requests.find((request) => request.method === 'PATCH' && request.path.includes('customresourcedefinitions'));
     expect(patch?.contentType).toBe('application/json-patch+json');
@@ -149,6 +152,30 @@ describe('the deployment workflow end to end (local Workflows runner, fake GKE, 
     expect(fetch).toMatchObject({ status: 'succeeded', attempt: 2 });
     expect(fetch['history'].map((entry: any) => entry.status)).toEqual(['running', 'running', 'retryable', 'running', 'running', 'succeeded']);
     expect(buildsOf('kf-retry').filter((build) => stageOf(build) === 'fetch').map((build) => build['status'])).toEqual(expect.arrayContaining(['INTERNAL_ERROR', 'SUCCESS']));
+  }, 90_000);
+
+  it('a stage whose handler keeps failing fails the deployment with the error, not with a timeout', async () => {
+    await t.stack.loadScenario(deployScenario());
+    t.stack.kubernetes.setUnavailable('etcdserver: request timed out');
+    try {
+      await deploy('kf-kube-down');
+      const deployment = await finished('kf-kube-down');
+      expect(deployment).toMatchObject({ status: 'failed', failedStage: 'preflight' });
+      expect(deployment['reason']).toMatch(/the stage failed \d+ times in a row: .*etcdserver: request timed out/);
+      expect(deployment['reason']).not.toMatch(/no report within the stage timeout/);
+      expect((await stages('kf-kube-down'))[0]).toMatchObject({ stage: 'preflight', attempt: 4, status: 'retryable' });
+    } finally {
+      t.stack.kubernetes.setUnavailable(undefined);
+    }
+  }, 90_000);
+
+  it("the gate stops manifests whose cluster does not have the request's ranges", async () => {
+    const request = deploymentRequest('kf-ranges');
+    await deploy('kf-ranges', {}, { network: { ...request['network'], controlPlaneCidr: '172.16.0.48/28' } });
+    const deployment = await finished('kf-ranges');
+    expect(deployment).toMatchObject({ status: 'failed', failedStage: 'gate' });
+    expect(deployment['reason']).toContain("does not have the request's network ranges: control plane 172.16.0.32/28 (requested 172.16.0.48/28)");
+    expect(buildsOf('kf-ranges').map(stageOf).sort()).toEqual(['configure', 'fetch']);
   }, 90_000);
 
   it('refuses a request with a plaintext secret, without storing or logging it', async () => {

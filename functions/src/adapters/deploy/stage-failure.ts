@@ -22,8 +22,22 @@ function transient(error: unknown): boolean {
   return typeof code === 'number' ? !PERMANENT_GRPC.has(code) : true;
 }
 
+/** A Kubernetes API Status in the error's body: @kubernetes/client-node puts it there with the headers. */
+function kubernetesStatus(error: unknown): { code: unknown; message: string } | undefined {
+  const body = (error as { body?: unknown } | null)?.body;
+  try {
+    const status = (typeof body === 'string' ? JSON.parse(body) : body) as { kind?: unknown; code?: unknown; message?: unknown } | undefined;
+    return status?.kind === 'Status' && typeof status.message === 'string' ? { code: status.code, message: status.message } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The error in one line, as the workflow and the notification show it. */
 export function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+  const status = kubernetesStatus(error);
+  const text = status ? `Kubernetes API HTTP ${String(status.code)}: ${status.message}` : error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, ' ').trim().slice(0, 1000);
 }
 
 /**

@@ -94,6 +94,12 @@ export class DeploymentStore {
       callbackUrl: ask.callbackUrl,
       callbackPosted: false,
       deliveries: 0,
+      reason: null,
+      finishedAt: null,
+      lastError: null,
+      buildId: null,
+      outputs: null,
+      result: null,
       history: [...(existing?.history ?? []), { at, status: 'running' as const, attempt: ask.attempt, poll: ask.poll }].slice(-HISTORY_LIMIT),
     };
     await this.stageRef(id, stage).set(record);

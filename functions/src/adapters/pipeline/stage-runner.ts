@@ -101,7 +101,7 @@ const BUILD_ID_READ_INTERVAL_MS = 200;
 
 export class BuildNotRecordedYet extends Error {}
 
-const awaitsBuildId = (stage: StageRecord, attempt: number): boolean => stage.attempt === attempt && stage.buildId === undefined && stage.status === 'running';
+const awaitsBuildId = (stage: StageRecord, attempt: number): boolean => stage.attempt === attempt && !stage.buildId && stage.status === 'running';
 
 /** Recording the build id follows createBuild by milliseconds: wait that long here rather than a redelivery's backoff. */
 async function recordedStage(store: DeploymentStore, owner: { deploymentId: string; stage: StageName; attempt: number }): Promise<StageRecord | undefined> {

@@ -21,7 +21,11 @@ export interface DeploymentRecord {
 
 export type StageStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'retryable';
 
-/** `deployments/{id}/stages/{stage}`: the stage's progress and result. */
+/**
+ * `deployments/{id}/stages/{stage}`: the stage's progress and result. The fields that belong to
+ * one ask are null once a new ask begins: a write that leaves a field out keeps it in the local
+ * Firestore emulator, so clearing is explicit.
+ */
 export interface StageRecord {
   stage: StageName;
   status: StageStatus;
@@ -31,17 +35,17 @@ export interface StageRecord {
   /** When the stage's first attempt began: waiting and retrying count towards its duration. */
   startedAt: string;
   updatedAt: string;
-  finishedAt?: string;
-  reason?: string;
+  finishedAt?: string | null;
+  reason?: string | null;
   callbackUrl?: string;
   callbackPosted?: boolean;
   /** Deliveries of the current ask that ran the handler, and what the last failing one threw. */
   deliveries?: number;
-  lastError?: string;
-  buildId?: string;
+  lastError?: string | null;
+  buildId?: string | null;
   /** What a build stage hands on once its build succeeds. */
-  outputs?: Record<string, string>;
-  result?: StageResult;
+  outputs?: Record<string, string> | null;
+  result?: StageResult | null;
   history: { at: string; status: StageStatus; attempt: number; poll: number; reason?: string }[];
 }
 

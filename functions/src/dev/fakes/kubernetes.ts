@@ -630,6 +630,7 @@ export class FakeKubernetes {
   private readonly objects = new Map<string, KubeObject>();
   private revision = FIRST_RESOURCE_VERSION;
   private typeCache: ResourceType[] | undefined;
+  private outage: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -669,6 +670,11 @@ export class FakeKubernetes {
       generation: deliberate ? given : this.nextGeneration(type, previous, next),
     };
     this.commit(key, next);
+  }
+
+  /** While set, every request is answered 503 with this message, as an API server that is down or overloaded answers. */
+  setUnavailable(message: string | undefined): void {
+    this.outage = message;
   }
 
   get(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject | undefined {
@@ -725,6 +731,7 @@ export class FakeKubernetes {
     try {
       const body: IncomingBody = { contentType: request.headers['content-type'], text: await readBody(request) };
       this.record(method, url, body);
+      if (this.outage !== undefined) throw new KubeError(503, 'ServiceUnavailable', this.outage);
       const reply = this.route(method, url, body);
       sendJson(response, reply.status, reply.body);
     } catch (error) {
