@@ -117,6 +117,31 @@ function ipOf(text: string, field: string): IpAddress {
   return ip;
 }
 
+/** The class an address would get before any hint from the entry: known ranges, else what the address itself is. */
+function addressClass(ip: IpAddress, model: ClusterModel): EndpointClass {
+  return (classifyByRanges(ip, model) ?? fallbackClass(ip)).cls;
+}
+
+/**
+ * The direction of an entry whose rule metadata is missing. The VM that reported it is the source
+ * for EGRESS and the destination for INGRESS, so when the entry names the VM at either end, that
+ * decides; otherwise traffic from inside the VPC to outside it is EGRESS, from outside in INGRESS,
+ * and otherwise EGRESS when the source is a known cluster member.
+ */
+function inferDirection(payload: FirewallPayload, srcIp: IpAddress, dstIp: IpAddress, model: ClusterModel): Direction {
+  const reporter = payload.instance?.vm_name;
+  if (reporter !== undefined) {
+    if (payload.src_instance?.vm_name === reporter) return 'EGRESS';
+    if (payload.dest_instance?.vm_name === reporter) return 'INGRESS';
+  }
+  const src = addressClass(srcIp, model);
+  const dst = addressClass(dstIp, model);
+  const srcInside = INTERNAL_CLASSES.has(src);
+  const dstInside = INTERNAL_CLASSES.has(dst);
+  if (srcInside !== dstInside) return srcInside ? 'EGRESS' : 'INGRESS';
+  return CLUSTER_CLASSES.has(src) ? 'EGRESS' : 'INGRESS';
+}
+
 /**
  * Builds a classified flow from a DENIED firewall log payload. Known ranges decide first; without
  * them, the entry's own hints do: a `gke-` VM or a node tag makes that side a node, and a
@@ -137,12 +162,7 @@ export function flowFromFirewallPayload(payload: FirewallPayload, model: Cluster
 
   const srcKnown = classifyByRanges(srcIp, model);
   const dstKnown = classifyByRanges(dstIp, model);
-  const direction: Direction =
-    declared === 'INGRESS' || declared === 'EGRESS'
-      ? declared
-      : srcKnown && INTERNAL_CLASSES.has(srcKnown.cls)
-        ? 'EGRESS'
-        : 'INGRESS';
+  const direction: Direction = declared === 'INGRESS' || declared === 'EGRESS' ? declared : inferDirection(payload, srcIp, dstIp, model);
   const [srcVm, dstVm] = direction === 'INGRESS' ? [remoteVm, instanceVm] : [instanceVm, remoteVm];
   const [srcIsNode, dstIsNode] = direction === 'INGRESS' ? [remoteIsNode, instanceIsNode] : [instanceIsNode, remoteIsNode];
 

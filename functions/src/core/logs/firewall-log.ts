@@ -48,6 +48,9 @@ export const FirewallPayloadSchema = z.looseObject({
   instance: vmInfo,
   vpc: vpcInfo,
   remote_instance: vmInfo,
+  // VPC Flow Logs' names for the two ends, which some exports carry alongside.
+  src_instance: vmInfo,
+  dest_instance: vmInfo,
   remote_vpc: vpcInfo,
   remote_location: z.looseObject({}).optional(),
 });
