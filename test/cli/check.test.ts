@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { runCli } from '../helpers/cli.js';
@@ -68,9 +69,10 @@ describe('kfguard check on blueprint-shaped manifests', () => {
   describe('required-flow-blocked', () => {
     it('node-to-master when master-egress names another /28, with the blocking rule', async () => {
       const findings = await checkEdited([['firewall.yaml', '  - 172.16.0.32/28\n  direction: EGRESS', '  - 172.16.0.16/28\n  direction: EGRESS']]);
-      expect(rules(findings)).toEqual(['master-cidr-mismatch', 'required-flow-blocked', 'required-flow-blocked']);
-      const flow = findings.find((f) => f.rule === 'required-flow-blocked' && f.flow.source === '10.10.10.0/24');
-      expect(flow).toMatchObject({ firewallRule: 'kf-test-deny-egress', flow: { name: 'node-to-master', direction: 'EGRESS', destination: '172.16.0.32/28', ports: [443] } });
+      // Nodes and pods are blocked by the same rule: one finding, one fix for both.
+      expect(rules(findings)).toEqual(['master-cidr-mismatch', 'required-flow-blocked']);
+      const flow = findings.find((f) => f.rule === 'required-flow-blocked');
+      expect(flow).toMatchObject({ firewallRule: 'kf-test-deny-egress', flow: { name: 'node-to-master', direction: 'EGRESS', source: '10.10.10.0/24,10.1.0.0/16', destination: '172.16.0.32/28', ports: [443] } });
       // 1000 already beats the deny at 1100.
       expect(flow.remediation.gcloud).toContain('--priority=1000');
       const mismatch = findings.find((f) => f.rule === 'master-cidr-mismatch');
@@ -85,6 +87,52 @@ describe('kfguard check on blueprint-shaped manifests', () => {
       const health = findings.find((f) => f.flow?.name === 'health-check-to-node');
       expect(health).toMatchObject({ firewallRule: 'kf-test-deny-ingress', flow: { source: '35.191.0.0/16,130.211.0.0/22', ports: [80, 443] } });
       expect(health.remediation.gcloud).toContain('--priority=899');
+      // Both prober ranges and both ports in one rule, proved against the probes of both.
+      expect(health.remediation.gcloud).toContain('--source-ranges=35.191.0.0/16,130.211.0.0/22 ');
+      expect(health.remediation.gcloud).toContain('--allow=tcp:80,tcp:443 ');
+      expect(health.remediation.summary).toBe('Allow health-check-to-node (tcp:80,tcp:443). kfguard checked that this rule lets the traffic through and opens nothing more.');
+      expect(parseYaml(health.remediation.manifest)).toMatchObject({ spec: { allow: [{ protocol: 'tcp', ports: ['80', '443'] }], sourceRanges: ['35.191.0.0/16', '130.211.0.0/22'] } });
+    });
+
+    it('multi-port fixes are verified against every port they open', async () => {
+      const findings = await checkEdited([['firewall.yaml', 'priority: 65534', 'priority: 900']]);
+      const master = findings.find((f) => f.flow?.name === 'master-to-node');
+      expect(master.flow).toMatchObject({ source: '172.16.0.32/28', destination: '10.10.10.0/24,10.1.0.0/16', ports: [443, 10250] });
+      expect(master.remediation.gcloud).toContain('--allow=tcp:443,tcp:10250 ');
+      expect(master.remediation.summary).toBe('Allow master-to-node (tcp:443,tcp:10250). kfguard checked that this rule lets the traffic through and opens nothing more.');
+    });
+
+    it('a deny-all network: one finding per flow, direction and blocking rule, each with its own rule name', async () => {
+      const denyOnly = (text: string) => text.split(/^---$/m).filter((doc) => /^ {2}deny:$/m.test(doc)).join('---');
+      const findings = (await checkEdited([['firewall.yaml', denyOnly], ['firewall.yaml', 'priority: 65534', 'priority: 900']])).filter((f) => f.rule === 'required-flow-blocked');
+      expect(findings.map((f) => [f.flow.name, f.flow.direction, f.firewallRule]).sort()).toEqual([
+        ['health-check-to-node', 'INGRESS', 'kf-test-deny-ingress'],
+        ['intra-cluster', 'EGRESS', 'kf-test-deny-egress'],
+        ['intra-cluster', 'INGRESS', 'kf-test-deny-ingress'],
+        ['master-to-node', 'INGRESS', 'kf-test-deny-ingress'],
+        ['node-to-google-apis', 'EGRESS', 'kf-test-deny-egress'],
+        ['node-to-master', 'EGRESS', 'kf-test-deny-egress'],
+      ]);
+      const ingress = findings.find((f) => f.flow.name === 'intra-cluster' && f.flow.direction === 'INGRESS');
+      expect(ingress.flow).toMatchObject({ protocol: 'tcp,udp', source: '10.10.10.0/24,10.1.0.0/16', destination: '10.10.10.0/24,10.1.0.0/16', ports: [] });
+      expect(ingress.remediation.gcloud).toContain('--allow=tcp,udp --source-ranges=10.10.10.0/24,10.1.0.0/16 ');
+      expect(ingress.remediation.summary).toContain('opens nothing more');
+      const egress = findings.find((f) => f.flow.name === 'intra-cluster' && f.flow.direction === 'EGRESS');
+      // deny-egress covers tcp only: udp between members is not blocked, so only tcp is opened.
+      expect(egress.remediation.gcloud).toContain('--allow=tcp --destination-ranges=10.10.10.0/24,10.1.0.0/16 ');
+      const names = findings.map((f) => f.remediation.gcloud.split(' ')[4]);
+      expect(new Set(names).size).toBe(findings.length);
+    });
+
+    it('ends whose range is unknown are not probed, and the notes say so', async () => {
+      const { report } = await check(['--manifests', `${BLUEPRINT}/firewall.yaml`, '--master-cidr', '172.16.0.32/28']);
+      expect(JSON.stringify(report.findings)).not.toContain('192.0.2.1');
+      expect(report.findings.filter((f: any) => f.rule === 'required-flow-blocked')).toEqual([]);
+      expect(report.notes).toEqual(expect.arrayContaining([expect.stringContaining('The node range of the cluster is unknown'), expect.stringContaining('The pod range of the cluster is unknown')]));
+      // A cluster made of range flags says nothing about its endpoint or authorized networks.
+      expect(report.findings.map((f: any) => f.rule)).not.toContain('authorized-networks-disabled');
+      const withNodes = await check(['--manifests', `${BLUEPRINT}/firewall.yaml`, '--master-cidr', '172.16.0.32/28', '--node-cidr', '10.10.10.0/24']);
+      expect(withNodes.report.findings.filter((f: any) => f.rule === 'required-flow-blocked').map((f: any) => f.flow.destination)).not.toContain('10.1.0.0/16');
     });
 
     it('node-to-google-apis without the apis-egress allow', async () => {
@@ -104,6 +152,9 @@ describe('kfguard check on blueprint-shaped manifests', () => {
       ['no-logged-catch-all-deny', 'EGRESS'],
     ]);
     expect(findings[0].remediation.gcloud).toBe('gcloud compute firewall-rules update kf-test-deny-egress --enable-logging');
+    expect(findings[1].remediation.gcloud).toBe(
+      'gcloud compute firewall-rules create kf-test-deny-all-ingress-logged --project=kf-test-project --network=kf-test --direction=INGRESS --priority=65534 --action=DENY --rules=all --source-ranges=0.0.0.0/0 --enable-logging',
+    );
   });
 
   describe('routes', () => {
@@ -205,9 +256,33 @@ describe('check inputs', () => {
   });
 
   it('judges webhook ports from range flags alone, without a cluster manifest', async () => {
-    const { report, code } = await check(['--manifests', WEBHOOKS, '--master-cidr', '172.16.0.32/28', '--pod-cidr', '10.1.0.0/16']);
+    const rules = editedFixture('check/blueprint', [
+      ['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-istio')],
+      ['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-knative-katib')],
+    ]);
+    const { report, code } = await check(['--manifests', WEBHOOKS, `${rules}/firewall.yaml`, '--master-cidr', '172.16.0.32/28', '--pod-cidr', '10.1.0.0/16']);
     expect(code).toBe(1);
     expect(report.findings.filter((f: any) => f.rule === 'webhook-port-not-allowed').map((f: any) => f.flow.ports[0])).toEqual([15017, 8443, 9443, 4443]);
+  });
+
+  it('does not judge webhook ports without firewall rules to judge them against', async () => {
+    const { report, code } = await check(['--manifests', WEBHOOKS, '--master-cidr', '172.16.0.32/28', '--pod-cidr', '10.1.0.0/16']);
+    expect(code).toBe(0);
+    expect(report.findings).toEqual([]);
+    expect(report.notes.join(' ')).toMatch(/Skipped for lack of input: webhook-port-not-allowed \(needs firewalls\); required-flow-blocked \(needs firewalls\)/);
+  });
+
+  it('reports a webhook whose named targetPort no workload declares instead of assuming 443', async () => {
+    const unresolved = editedFixture('check/blueprint', [['firewall.yaml', (text) => `${text}---\n${readFileSync(WEBHOOKS, 'utf8').split(/^---$/m).filter((doc) => !/^kind: Deployment$/m.test(doc) || !/name: cert-manager-webhook$/m.test(doc)).join('---')}`]]);
+    const { report } = await check(['--manifests', unresolved]);
+    const warning = report.findings.find((f: any) => f.rule === 'webhook-port-unresolved');
+    expect(warning).toMatchObject({ severity: 'warning', resources: ['webhook:webhook.cert-manager.io', 'service:cert-manager/cert-manager-webhook:443'] });
+    expect(warning.explanation).toBe(
+      'kfguard cannot tell which port the control plane dials for webhook.cert-manager.io (cert-manager/cert-manager-webhook:443): its targetPort "https" is named, and no workload among the inputs that the Service selects declares a container port of that name. Whether the firewall lets the control plane reach it was not judged.',
+    );
+    expect(warning.remediation.gcloud).toBe("kubectl -n cert-manager get endpoints cert-manager-webhook -o jsonpath='{.subsets[*].ports[*].port}'");
+    expect(report.notes).toContain('The ports of cert-manager/cert-manager-webhook:443 could not be resolved from the inputs, so the webhooks calling them were not judged (see webhook-port-unresolved).');
+    expect(report.findings.filter((f: any) => f.rule === 'webhook-port-not-allowed')).toEqual([]);
   });
 });
 
@@ -243,9 +318,22 @@ describe('kfguard check on gcloud and kubectl exports', () => {
   });
 
   it('rejects what it cannot recognise and keeps reading', async () => {
-    const dir = editedFixture('check/gcloud', [['routes.json', (text) => JSON.stringify([{ hello: 'world' }, ...JSON.parse(text)])]]);
+    const dir = editedFixture('check/gcloud', [['routes.json', (text) => JSON.stringify([{ hello: 'world' }, ...JSON.parse(text)], null, 2)]]);
     const { report } = await check(['--gcloud', `${dir}/routes.json`]);
-    expect(report.rejected).toEqual([{ source: `${dir}/routes.json[0]`, reason: expect.stringMatching(/^not a recognised export/) }]);
+    expect(report.rejected).toEqual([{ source: `${dir}/routes.json:2`, reason: expect.stringMatching(/^not a recognised export/) }]);
     expect(report.stats.routes).toBe(6);
+  });
+
+  it('names the line of a JSON syntax error and of each element of a kubectl List', async () => {
+    const dir = editedFixture('check/gcloud', [
+      ['routes.json', (text) => JSON.stringify(JSON.parse(text), null, 2).replace(/\n {2}\{\n/, '\n  {\n    oops\n')],
+      ['kubectl-webhooks.json', (text) => JSON.stringify({ ...JSON.parse(text), items: [{ kind: 'Service' }, ...JSON.parse(text).items] }, null, 2)],
+    ]);
+    const { report } = await check(['--gcloud', `${dir}/routes.json`, `${dir}/kubectl-webhooks.json`]);
+    const listLines = readFileSync(`${dir}/kubectl-webhooks.json`, 'utf8').split('\n');
+    expect(report.rejected).toEqual([
+      { source: `${dir}/routes.json:3`, reason: expect.stringMatching(/^invalid JSON/) },
+      { source: `${dir}/kubectl-webhooks.json:${listLines.indexOf('    {') + 1}`, reason: expect.any(String) },
+    ]);
   });
 });

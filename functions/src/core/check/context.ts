@@ -1,13 +1,10 @@
-import { parseCidr, type Cidr } from '../net/cidr.js';
+import type { Cidr } from '../net/cidr.js';
 import { HEALTH_CHECK_RANGES, RESTRICTED_APIS_RANGE } from '../net/well-known.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { NetworkConfig } from '../config/specs.js';
 import { FirewallEvaluator, type TrafficEnd } from '../firewall/evaluator.js';
 import { gkeCreatedRules, gkeNodeTag } from '../firewall/gke-rules.js';
 import type { FirewallRule } from '../firewall/rule.js';
-
-/** Stands for a range kfguard was not told: one address no real rule names, so only catch-alls match it. */
-const UNKNOWN_RANGE = parseCidr('192.0.2.1/32');
 
 /** What every check of one cluster (or of the network alone) works from. */
 export interface CheckContext {
@@ -18,13 +15,17 @@ export interface CheckContext {
   /** The network's rules plus the ones GKE creates for the cluster. */
   firewalls: FirewallRule[];
   evaluator: FirewallEvaluator;
+  /** The nodes' network tags, GKE's own first: what proposed rules target. */
+  nodeTags: string[];
+  /** Each end is absent when its range is unknown: flows with an unknown end are not judged. */
   ends: {
     master?: TrafficEnd;
-    nodes: TrafficEnd;
-    pods: TrafficEnd;
+    nodes?: TrafficEnd;
+    pods?: TrafficEnd;
     healthChecks: TrafficEnd[];
     googleApis: TrafficEnd;
   };
+  /** What the report should say about this context; checks add theirs while they run. */
   notes: string[];
 }
 
@@ -51,22 +52,24 @@ export function buildContext(config: NetworkConfig, cluster: ClusterModel | unde
   const serviceAccounts = cluster?.nodeServiceAccounts ?? [];
   const nodeRange = cluster?.nodeCidrs[0];
   const podRange = cluster?.podCidrs[0];
-  if (cluster && !nodeRange) notes.push(`The node range of ${cluster.name ?? 'the cluster'} is unknown (pass --node-cidr or the subnetwork); only rules without ranges are judged for nodes.`);
-  if (cluster && !podRange) notes.push(`The pod range of ${cluster.name ?? 'the cluster'} is unknown (pass --pod-cidr); pods are judged as nodes.`);
-  const nodes: TrafficEnd = { range: nodeRange ?? UNKNOWN_RANGE, tags: nodeTags, serviceAccounts, primaryAddress: true, instance: true };
+  const name = cluster?.name ?? 'the cluster';
+  if (cluster && !nodeRange) notes.push(`The node range of ${name} is unknown (pass --node-cidr or the subnetwork): flows to and from nodes were not judged.`);
+  if (cluster && !podRange) notes.push(`The pod range of ${name} is unknown (pass --pod-cidr): flows to and from pods, and webhook ports, were not judged.`);
+  const member = (range: Cidr, primaryAddress: boolean): TrafficEnd => ({ range, tags: nodeTags, serviceAccounts, primaryAddress, instance: true });
   const context: CheckContext = {
     config,
     firewalls,
     evaluator: new FirewallEvaluator(firewalls),
+    nodeTags,
     ends: {
-      nodes,
-      // Pod IPs are alias ranges of the nodes: targets match them, source tags do not.
-      pods: { ...nodes, range: podRange ?? nodes.range, primaryAddress: !podRange },
       healthChecks: HEALTH_CHECK_RANGES.filter((range) => range.family === 4).map(external),
       googleApis: external(RESTRICTED_APIS_RANGE),
     },
     notes,
   };
+  if (nodeRange) context.ends.nodes = member(nodeRange, true);
+  // Pod IPs are alias ranges of the nodes: targets match them, source tags do not.
+  if (podRange) context.ends.pods = member(podRange, false);
   if (cluster) context.cluster = cluster;
   if (network) context.network = network;
   // Only a private cluster's control plane reaches nodes through the VPC firewall.

@@ -1,4 +1,7 @@
+import { stringify } from 'yaml';
 import { anyContains, parseIp } from '../net/cidr.js';
+import { gcpResourceName, shellArg } from '../firewall/proposal.js';
+import type { Remediation } from '../findings/finding.js';
 import { GOOGLE_APIS_VIP_RANGES } from '../net/well-known.js';
 import type { DnsRecordSpec, DnsZoneSpec, NetworkConfig } from '../config/specs.js';
 
@@ -30,4 +33,59 @@ export function allInVip(addresses: readonly string[]): boolean {
     const ip = parseIp(address);
     return ip !== undefined && anyContains(GOOGLE_APIS_VIP_RANGES, ip) !== undefined;
   });
+}
+
+/** A domain private nodes must resolve to the restricted VIP through a private zone. */
+export interface PrivateDomain {
+  zone: string;
+  /** A name clients actually look up, resolved through the zone to test it. */
+  probe: string;
+  apexRecord: string;
+}
+
+export const GOOGLE_APIS_DOMAIN: PrivateDomain = { zone: 'googleapis.com.', probe: 'storage.googleapis.com.', apexRecord: 'restricted.googleapis.com.' };
+export const CONTAINER_REGISTRY_DOMAIN: PrivateDomain = { zone: 'gcr.io.', probe: 'gcr.io.', apexRecord: 'gcr.io.' };
+export const ARTIFACT_REGISTRY_DOMAIN: PrivateDomain = { zone: 'pkg.dev.', probe: 'us-docker.pkg.dev.', apexRecord: 'pkg.dev.' };
+
+const VIP_ADDRESSES = ['199.36.153.4', '199.36.153.5', '199.36.153.6', '199.36.153.7'];
+
+/** Where `*.DOMAIN` points: googleapis.com names go to restricted.googleapis.com, the registries to their apex. */
+export function wildcardTarget(domain: PrivateDomain): string {
+  return domain === GOOGLE_APIS_DOMAIN ? GOOGLE_APIS_DOMAIN.apexRecord : domain.zone;
+}
+
+function zoneFix(domain: PrivateDomain, network: string): { gcloud: string[]; manifests: Record<string, unknown>[] } {
+  const zoneName = gcpResourceName(network, domain.zone.replace(/\.$/, '').replace(/\./g, '-'));
+  const target = wildcardTarget(domain);
+  return {
+    gcloud: [
+      `gcloud dns managed-zones create ${shellArg(zoneName)} --dns-name=${domain.zone} --visibility=private --networks=${shellArg(network)} --description='kfguard: restricted VIP'`,
+      `gcloud dns record-sets create ${domain.apexRecord} --zone=${shellArg(zoneName)} --type=A --ttl=300 --rrdatas=${VIP_ADDRESSES.join(',')}`,
+      `gcloud dns record-sets create '*.${domain.zone}' --zone=${shellArg(zoneName)} --type=CNAME --ttl=300 --rrdatas=${target}`,
+    ],
+    manifests: [
+      { apiVersion: 'dns.cnrm.cloud.google.com/v1beta1', kind: 'DNSManagedZone', metadata: { name: zoneName }, spec: { dnsName: domain.zone, visibility: 'private', privateVisibilityConfig: { networks: [{ networkRef: { name: network } }] } } },
+      { apiVersion: 'dns.cnrm.cloud.google.com/v1beta1', kind: 'DNSRecordSet', metadata: { name: `${zoneName}-a` }, spec: { name: domain.apexRecord, type: 'A', ttl: 300, managedZoneRef: { name: zoneName }, rrdatas: VIP_ADDRESSES } },
+      { apiVersion: 'dns.cnrm.cloud.google.com/v1beta1', kind: 'DNSRecordSet', metadata: { name: `${zoneName}-cname` }, spec: { name: `*.${domain.zone}`, type: 'CNAME', ttl: 300, managedZoneRef: { name: zoneName }, rrdatas: [target] } },
+    ],
+  };
+}
+
+const ARTIFACT_REGISTRY_NOTE = 'Only if images come from Artifact Registry (pkg.dev):';
+
+/**
+ * Private zones resolving each domain to the restricted VIP, as gcloud commands and manifests;
+ * `ifArtifactRegistry` domains follow under a comment, for when kfguard cannot tell where images come from.
+ */
+export function privateZonesRemediation(summary: string, network: string, domains: readonly PrivateDomain[], ifArtifactRegistry: readonly PrivateDomain[] = []): Remediation {
+  const required = domains.map((domain) => zoneFix(domain, network));
+  const optional = ifArtifactRegistry.map((domain) => zoneFix(domain, network));
+  const gcloud = required.flatMap((fix) => fix.gcloud);
+  const manifests = required.flatMap((fix) => fix.manifests).map((doc) => stringify(doc));
+  if (optional.length > 0) {
+    gcloud.push(`# ${ARTIFACT_REGISTRY_NOTE}`, ...optional.flatMap((fix) => fix.gcloud));
+    const [first, ...rest] = optional.flatMap((fix) => fix.manifests).map((doc) => stringify(doc));
+    manifests.push(`# ${ARTIFACT_REGISTRY_NOTE}\n${first}`, ...rest);
+  }
+  return { summary, gcloud: gcloud.join('\n'), manifest: manifests.join('---\n') };
 }

@@ -10,54 +10,39 @@ export type RequiredFlowName = 'master-to-node' | 'node-to-master' | 'health-che
 export interface FlowProbe {
   name: RequiredFlowName;
   traffic: Traffic;
-  /** Probes of one flow share these labels so blocked ports fold into one finding. */
-  sourceLabel: string;
-  destinationLabel: string;
-  /** The single port probed, or undefined for "every port". */
-  port?: number;
 }
 
 const EVERY_PORT: PortRange = { from: 1, to: 65535 };
+const HEALTH_CHECK_PORTS = [80, 443];
+const INTRA_CLUSTER_PROTOCOLS = ['tcp', 'udp'];
 
-function probe(name: RequiredFlowName, direction: Direction, protocol: string, port: number | undefined, source: TrafficEnd, destination: TrafficEnd, labels: [string, string]): FlowProbe {
-  const probeOf: FlowProbe = {
-    name,
-    traffic: { direction, protocol, ports: port === undefined ? EVERY_PORT : { from: port, to: port }, source, destination },
-    sourceLabel: labels[0],
-    destinationLabel: labels[1],
-  };
-  if (port !== undefined) probeOf.port = port;
-  return probeOf;
-}
-
-/** The flows a private Kubeflow cluster cannot work without, as probes the firewall evaluator can judge. */
+/**
+ * The flows a private Kubeflow cluster cannot work without, as probes the firewall evaluator can
+ * judge. Only ends whose ranges are known are probed: the context's notes name the others.
+ */
 export function requiredFlowProbes(context: CheckContext): FlowProbe[] {
   const { master, nodes, pods, healthChecks, googleApis } = context.ends;
-  const node = nodes.range.text;
-  const pod = pods.range.text;
+  const members = [nodes, pods].filter((end): end is TrafficEnd => end !== undefined);
   const probes: FlowProbe[] = [];
+  const probe = (name: RequiredFlowName, direction: Direction, protocol: string, ports: PortRange, source: TrafficEnd, destination: TrafficEnd): void => {
+    probes.push({ name, traffic: { direction, protocol, ports, source, destination } });
+  };
+  const port = (value: number): PortRange => ({ from: value, to: value });
   if (master) {
-    for (const port of GKE_MASTER_PORTS) {
-      probes.push(probe('master-to-node', 'INGRESS', 'tcp', port, master, nodes, [master.range.text, node]));
-      probes.push(probe('master-to-node', 'INGRESS', 'tcp', port, master, pods, [master.range.text, pod]));
+    for (const member of members) {
+      for (const masterPort of GKE_MASTER_PORTS) probe('master-to-node', 'INGRESS', 'tcp', port(masterPort), master, member);
+      probe('node-to-master', 'EGRESS', 'tcp', port(CONTROL_PLANE_API_PORT), member, master);
     }
-    probes.push(probe('node-to-master', 'EGRESS', 'tcp', CONTROL_PLANE_API_PORT, nodes, master, [node, master.range.text]));
-    probes.push(probe('node-to-master', 'EGRESS', 'tcp', CONTROL_PLANE_API_PORT, pods, master, [pod, master.range.text]));
   }
-  const checkers = healthChecks.map((end) => end.range.text).join(',');
-  for (const checker of healthChecks) {
-    for (const port of [80, 443]) probes.push(probe('health-check-to-node', 'INGRESS', 'tcp', port, checker, nodes, [checkers, node]));
+  if (nodes) {
+    for (const checker of healthChecks) for (const checked of HEALTH_CHECK_PORTS) probe('health-check-to-node', 'INGRESS', 'tcp', port(checked), checker, nodes);
+    probe('node-to-google-apis', 'EGRESS', 'tcp', port(443), nodes, googleApis);
   }
-  probes.push(probe('node-to-google-apis', 'EGRESS', 'tcp', 443, nodes, googleApis, [node, googleApis.range.text]));
-  const members: [TrafficEnd, string][] = [
-    [nodes, node],
-    [pods, pod],
-  ];
-  for (const protocol of ['tcp', 'udp']) {
-    for (const [from, fromLabel] of members) {
-      for (const [to, toLabel] of members) {
-        probes.push(probe('intra-cluster', 'EGRESS', protocol, undefined, from, to, [fromLabel, toLabel]));
-        probes.push(probe('intra-cluster', 'INGRESS', protocol, undefined, from, to, [fromLabel, toLabel]));
+  for (const protocol of INTRA_CLUSTER_PROTOCOLS) {
+    for (const from of members) {
+      for (const to of members) {
+        probe('intra-cluster', 'EGRESS', protocol, EVERY_PORT, from, to);
+        probe('intra-cluster', 'INGRESS', protocol, EVERY_PORT, from, to);
       }
     }
   }

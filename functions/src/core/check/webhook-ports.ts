@@ -6,8 +6,19 @@ export interface WebhookPort {
   port: number;
   /** "service cert-manager/cert-manager-webhook:443 → targetPort https → containerPort 10250". */
   path: string;
-  /** False when the Service or workload was not among the inputs and the Service port was assumed. */
-  resolved: boolean;
+}
+
+/** A webhook whose port kfguard could not find in the inputs, and why. */
+export interface UnresolvedWebhookPort {
+  webhook: WebhookSpec;
+  /** What it calls: the Service reference "cert-manager/cert-manager-webhook:443", or its URL. */
+  target: string;
+  reason: string;
+}
+
+export interface WebhookPorts {
+  resolved: WebhookPort[];
+  unresolved: UnresolvedWebhookPort[];
 }
 
 function selects(service: ServiceSpec, workload: WorkloadSpec): boolean {
@@ -36,35 +47,35 @@ function urlPort(url: string): number | undefined {
 
 /**
  * Resolves each webhook to the port the API server really connects to: Service port → targetPort
- * → (when named) the containerPort of the workload the Service selects. URL webhooks use the URL's port.
+ * → (when named) the containerPort of the workload the Service selects. URL webhooks use the URL's
+ * port. A webhook whose Service or workload is not among the inputs stays unresolved: guessing the
+ * Service port would judge a port the API server may never dial.
  */
-export function resolveWebhookPorts(config: NetworkConfig): WebhookPort[] {
-  const resolved: WebhookPort[] = [];
+export function resolveWebhookPorts(config: NetworkConfig): WebhookPorts {
+  const ports: WebhookPorts = { resolved: [], unresolved: [] };
   for (const webhook of config.webhooks) {
     if (webhook.url) {
       const port = urlPort(webhook.url);
-      if (port !== undefined) resolved.push({ webhook, port, path: `url ${webhook.url}`, resolved: true });
+      if (port !== undefined) ports.resolved.push({ webhook, port, path: `url ${webhook.url}` });
+      else ports.unresolved.push({ webhook, target: webhook.url, reason: 'its URL cannot be parsed' });
       continue;
     }
     const ref = webhook.service;
     if (!ref) continue;
-    const where = `service ${ref.namespace}/${ref.name}:${ref.port}`;
+    const where = `${ref.namespace}/${ref.name}:${ref.port}`;
+    const unresolved = (reason: string): void => {
+      ports.unresolved.push({ webhook, target: where, reason });
+    };
     const service = config.services.find((candidate) => candidate.namespace === ref.namespace && candidate.name === ref.name);
     const servicePort = service?.ports.find((candidate) => candidate.port === ref.port);
-    if (!service || !servicePort) {
-      resolved.push({ webhook, port: ref.port, path: `${where} (Service not among the inputs: its port assumed)`, resolved: false });
-      continue;
+    if (!service) unresolved(`Service ${ref.namespace}/${ref.name} is not among the inputs`);
+    else if (!servicePort) unresolved(`Service ${ref.namespace}/${ref.name} has no port ${ref.port}`);
+    else if (typeof servicePort.targetPort === 'number') ports.resolved.push({ webhook, port: servicePort.targetPort, path: `service ${where} → targetPort ${servicePort.targetPort}` });
+    else {
+      const containerPort = namedContainerPort(config, service, servicePort.targetPort);
+      if (containerPort === undefined) unresolved(`its targetPort "${servicePort.targetPort}" is named, and no workload among the inputs that the Service selects declares a container port of that name`);
+      else ports.resolved.push({ webhook, port: containerPort, path: `service ${where} → targetPort ${servicePort.targetPort} → containerPort ${containerPort}` });
     }
-    if (typeof servicePort.targetPort === 'number') {
-      resolved.push({ webhook, port: servicePort.targetPort, path: `${where} → targetPort ${servicePort.targetPort}`, resolved: true });
-      continue;
-    }
-    const containerPort = namedContainerPort(config, service, servicePort.targetPort);
-    resolved.push(
-      containerPort === undefined
-        ? { webhook, port: ref.port, path: `${where} → targetPort ${servicePort.targetPort} (no selected workload names it: Service port assumed)`, resolved: false }
-        : { webhook, port: containerPort, path: `${where} → targetPort ${servicePort.targetPort} → containerPort ${containerPort}`, resolved: true },
-    );
   }
-  return resolved;
+  return ports;
 }

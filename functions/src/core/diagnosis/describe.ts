@@ -1,3 +1,4 @@
+import type { Cidr } from '../net/cidr.js';
 import { HEALTH_CHECK_RANGES } from '../net/well-known.js';
 import type { DeniedFlow, Endpoint } from './flow.js';
 
@@ -15,43 +16,30 @@ const CLASS_NAMES: Record<Endpoint['cls'], string> = {
   private: 'a private address',
 };
 
-/**
- * How an endpoint is named in findings and in their aggregation key: its class range when it has
- * one, the class itself for cluster members whose range is unknown, the address otherwise.
- */
-export function endpointLabel(endpoint: Endpoint): string {
-  switch (endpoint.cls) {
-    case 'health-check':
-      return HEALTH_CHECK_RANGES.filter((range) => range.family === endpoint.ip.family)
-        .map((range) => range.text)
-        .join(',');
-    case 'control-plane':
-    case 'iap':
-    case 'google-apis':
-    case 'metadata':
-      return endpoint.range?.text ?? endpoint.ip.text;
-    case 'node':
-    case 'pod':
-    case 'service':
-      return endpoint.range?.text ?? endpoint.cls;
-    case 'google-public':
-      // One cause (DNS not using the restricted VIP) behind every such address: one finding.
-      return 'google-public';
-    default:
-      return endpoint.ip.text;
-  }
+/** The ranges that make up an endpoint's class, as far as kfguard knows them (none for the internet). */
+export function classRanges(endpoint: Endpoint): Cidr[] {
+  if (endpoint.cls === 'health-check') return HEALTH_CHECK_RANGES.filter((range) => range.family === endpoint.ip.family);
+  return endpoint.range ? [endpoint.range] : [];
 }
 
-/** A range usable in a firewall rule for this endpoint: its class range, else the address itself. */
-export function endpointRanges(endpoint: Endpoint): string[] {
-  if (endpoint.cls === 'health-check') return endpointLabel(endpoint).split(',');
-  if (endpoint.range) return [endpoint.range.text];
-  return [`${endpoint.ip.text}/${endpoint.ip.family === 4 ? 32 : 128}`];
+/**
+ * Whether findings stand for this endpoint's whole class rather than its range: every address of
+ * the class is one cause, so findings do not multiply per address; the addresses go to `resources`.
+ */
+export function namedByClass(endpoint: Endpoint): boolean {
+  // Every public Google address has one cause (DNS not using the restricted VIP), whatever its block.
+  return endpoint.cls === 'google-public' || classRanges(endpoint).length === 0;
+}
+
+/** How an endpoint is named in findings and in their aggregation key: its class range(s), else its class. */
+export function endpointLabel(endpoint: Endpoint): string {
+  return namedByClass(endpoint) ? endpoint.cls : classRanges(endpoint).map((range) => range.text).join(',');
 }
 
 export function describeEndpoint(endpoint: Endpoint): string {
-  const where = endpoint.range ? ` (${endpoint.range.text})` : '';
   const vm = endpoint.vm ? ` on ${endpoint.vm}` : '';
+  if (namedByClass(endpoint)) return `${CLASS_NAMES[endpoint.cls]} such as ${endpoint.ip.text}${vm}`;
+  const where = endpoint.range ? ` (${endpoint.range.text})` : '';
   return `${CLASS_NAMES[endpoint.cls]} ${endpoint.ip.text}${where}${vm}`;
 }
 
@@ -65,7 +53,12 @@ export function describeDenyingRule(flow: DeniedFlow): string {
   return `firewall rule ${flow.rule.name}${priority}`;
 }
 
-/** "control plane 172.16.0.34 → a node 10.10.10.31 on tcp:8443 was denied by firewall rule X (priority 1000)." */
+/** "INGRESS the control plane 172.16.0.34 (172.16.0.32/28) → a node 10.10.10.31 (10.10.10.0/24) on tcp:8443 was denied by firewall rule X (priority 1000)." */
 export function describeDenial(flow: DeniedFlow): string {
   return `${flow.direction} ${describeEndpoint(flow.src)} → ${describeEndpoint(flow.dst)} on ${describePort(flow)} was denied by ${describeDenyingRule(flow)}.`;
+}
+
+/** "INGRESS the internet such as 203.0.113.7 → a node … on more than 20 tcp ports was denied by …": the cause of a folded finding. */
+export function describeSpread(flow: DeniedFlow, ports: number): string {
+  return `${flow.direction} ${describeEndpoint(flow.src)} → ${describeEndpoint(flow.dst)} on more than ${ports} ${flow.protocol} ports was denied by ${describeDenyingRule(flow)}.`;
 }

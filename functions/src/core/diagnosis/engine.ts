@@ -4,17 +4,16 @@ import { FirewallPayloadSchema } from '../logs/firewall-log.js';
 import { isGkeAuditEntry, operationFromAuditEntry } from '../gke/audit-log.js';
 import type { OperationState } from '../gke/operation.js';
 import { findWebhookFailureText, parseWebhookFailure } from '../kubernetes/webhook-failure.js';
-import type { Observation, ObservationDetail, Remediation } from '../findings/finding.js';
+import { MAX_PORTS_PER_CAUSE, type Observation, type ObservationDetail, type Remediation } from '../findings/finding.js';
 import type { FirewallEvaluator, Traffic, Verdict } from '../firewall/evaluator.js';
 import type { FirewallRule } from '../firewall/rule.js';
-import { verifyProposal } from '../firewall/verify.js';
+import { scopeOf, verifyProposal } from '../firewall/verify.js';
 import { PLACEHOLDER_NODE_TAG } from '../firewall/proposal.js';
-import { parseCidr } from '../net/cidr.js';
 import type { DenialFix } from '../rules/rule.js';
 import { trafficOfFlow } from './traffic.js';
 import { DENIAL_RULES, webhookCallFailed } from '../rules/index.js';
 import type { OperationRule, OperationContext } from '../rules/operation-rule.js';
-import { endpointLabel, endpointRanges } from './describe.js';
+import { classRanges, describeSpread, endpointLabel, namedByClass } from './describe.js';
 import { portsOf } from './denial-fix.js';
 import { flowFromFirewallPayload, FlowError, type DeniedFlow, type DenyingRule } from './flow.js';
 
@@ -34,25 +33,35 @@ function keyOf(...parts: (string | number | undefined | null)[]): string {
   return parts.map((part) => (part === undefined || part === null ? '' : String(part))).join('|');
 }
 
-const ADDRESS_CLASSES = new Set(['internet', 'google-public', 'private']);
-
-/** The VMs involved, and the far address where the flow's label does not already name it. */
+/**
+ * The VMs involved, and the addresses of the ends named by class: a finding's sample of them,
+ * bounded like all its resources.
+ */
 function denialResources(flow: DeniedFlow): string[] {
   const vms = [flow.src.vm, flow.dst.vm].filter((vm): vm is string => vm !== undefined).map((vm) => `vm:${vm}`);
-  const addresses = [flow.src, flow.dst].filter((end) => ADDRESS_CLASSES.has(end.cls)).map((end) => `ip:${end.ip.text}`);
+  const addresses = [flow.src, flow.dst].filter(namedByClass).map((end) => `ip:${end.ip.text}`);
   return [...vms, ...addresses];
+}
+
+function unfilledText(unfilled: readonly string[]): string {
+  const ranges = unfilled.filter((value) => value !== PLACEHOLDER_NODE_TAG);
+  const reasons = [unfilled.includes(PLACEHOLDER_NODE_TAG) ? "the nodes' tag is unknown (pass --cluster)" : '', ranges.length > 0 ? `${ranges.join(', ')} must be filled in first` : ''];
+  return reasons.filter(Boolean).join(' and ');
 }
 
 /** With --rules, the fix is proved against every rule in force before it is proposed. */
 function verifiedFix(flow: DeniedFlow, fix: DenialFix, firewall: NonNullable<DiagnosisContext['firewall']>, traffic: Traffic, blocking: string): Remediation {
   if (!fix.proposal) return fix.remediation;
-  const proof = verifyProposal(firewall.rules, fix.proposal, traffic, endpointRanges(flow.direction === 'INGRESS' ? flow.src : flow.dst).map(parseCidr));
+  // The finding stands for the far side's whole class, so the fix may open all of its ranges.
+  const scope = { ...scopeOf([traffic]), farRanges: classRanges(flow.direction === 'INGRESS' ? flow.src : flow.dst) };
+  const proof = verifyProposal(firewall.rules, fix.proposal, [traffic], scope);
   const verified = proof.letsThrough && proof.minimal;
-  const why = fix.proposal.targetTags.includes(PLACEHOLDER_NODE_TAG)
-    ? "the nodes' tag is unknown (pass --cluster)"
-    : proof.letsThrough
-      ? 'it opens more than this flow'
-      : `it would not win over ${blocking}; change that rule instead`;
+  const why =
+    proof.unfilled.length > 0
+      ? unfilledText(proof.unfilled)
+      : proof.letsThrough
+        ? 'it opens more than this flow'
+        : `it would not win over ${blocking}; change that rule instead`;
   const summary = verified
     ? `${fix.remediation.summary} Verified against the ${firewall.rules.length} given rules: it lets this flow through and opens nothing beyond its range and port.`
     : `${fix.remediation.summary} Not verified: ${why}.`;
@@ -68,6 +77,21 @@ function withCurrentRule(flow: DeniedFlow, verdict: Verdict | undefined): Denied
   return { ...flow, rule: current };
 }
 
+/** Stands for the port in the key of the finding that the ports past the first few fold into. */
+const OTHER_PORTS = '*';
+
+/** A cause denied on many ports is a scan, or a deny doing its job: no single allow rule is the fix. */
+function spreadDetail(flow: DeniedFlow): ObservationDetail {
+  return {
+    explanation: `${describeSpread(flow, MAX_PORTS_PER_CAUSE)} The first ${MAX_PORTS_PER_CAUSE} ports have findings of their own; flow.ports lists some of the others.`,
+    remediation: {
+      summary: 'Traffic spread over this many ports is usually a scan that the deny rule stops as it should. If some of these ports must be open, allow each from the sources that need it.',
+      gcloud: null,
+      manifest: null,
+    },
+  };
+}
+
 export function denialObservation(logged: DeniedFlow, context: DiagnosisContext, time: string | undefined): Observation {
   const { firewall } = context;
   const traffic = firewall ? trafficOfFlow(logged, context.model) : undefined;
@@ -77,6 +101,7 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
   const source = endpointLabel(flow.src);
   const destination = endpointLabel(flow.dst);
   const firewallRule = flow.rule?.name ?? null;
+  const otherPorts = keyOf(rule.id, flow.direction, flow.protocol, source, destination, OTHER_PORTS, firewallRule);
   const detail = (): ObservationDetail => {
     const fix = rule.fix(flow, context);
     if (!firewall || !traffic || !verdict) return { explanation: rule.explain(flow), remediation: fix.remediation };
@@ -88,6 +113,13 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
     severity: rule.severity,
     title: rule.title,
     key: keyOf(rule.id, flow.direction, flow.protocol, source, destination, flow.dstPort, firewallRule),
+    portGroup: {
+      key: otherPorts,
+      folded: () => {
+        const { portGroup: _ungrouped, ...cause } = observation;
+        return { ...cause, key: otherPorts, detail: () => spreadDetail(flow) };
+      },
+    },
     flow: {
       direction: flow.direction,
       protocol: flow.protocol,

@@ -54,6 +54,11 @@ export interface Observation {
   time?: string;
   /** When the evidence spans time (an operation), its end. */
   until?: string;
+  /**
+   * Observations of one cause that differ only by port share a group: past MAX_PORTS_PER_CAUSE
+   * ports, the others fold into one finding for the group, so a port scan cannot make thousands.
+   */
+  portGroup?: { key: string; folded(): Observation };
 }
 
 export interface Finding {
@@ -71,9 +76,10 @@ export interface Finding {
 }
 
 export const MAX_RESOURCES = 20;
+export const MAX_PORTS_PER_CAUSE = 20;
 
-/** Adds names to a bounded, ordered set so one noisy finding cannot grow without limit. */
-export function mergeResources(into: string[], more: readonly string[], limit = MAX_RESOURCES): string[] {
+/** Adds names (or ports) to a bounded, ordered set so one noisy finding cannot grow without limit. */
+export function mergeResources<T>(into: T[], more: readonly T[], limit = MAX_RESOURCES): T[] {
   for (const name of more) {
     if (into.length >= limit) break;
     if (!into.includes(name)) into.push(name);
@@ -94,6 +100,7 @@ export function later(a: string | null, b: string | undefined): string | null {
 /** Groups observations by cause; `count` is the number of entries (or operations) behind each finding. */
 export class FindingAggregator {
   private readonly byKey = new Map<string, Finding>();
+  private readonly portsPerGroup = new Map<string, number>();
 
   add(observation: Observation, weight = 1): void {
     const existing = this.byKey.get(observation.key);
@@ -102,7 +109,18 @@ export class FindingAggregator {
       existing.firstSeen = earlier(existing.firstSeen, observation.time);
       existing.lastSeen = later(existing.lastSeen, observation.until ?? observation.time);
       mergeResources(existing.resources, observation.resources);
+      // Only a folded finding gathers several ports.
+      if (existing.flow && observation.flow) mergeResources(existing.flow.ports, observation.flow.ports);
       return;
+    }
+    const group = observation.portGroup;
+    if (group) {
+      const ports = this.portsPerGroup.get(group.key) ?? 0;
+      if (ports >= MAX_PORTS_PER_CAUSE) {
+        this.add(group.folded(), weight);
+        return;
+      }
+      this.portsPerGroup.set(group.key, ports + 1);
     }
     this.byKey.set(observation.key, {
       rule: observation.rule,
@@ -111,7 +129,7 @@ export class FindingAggregator {
       count: weight,
       firstSeen: observation.time ?? null,
       lastSeen: observation.until ?? observation.time ?? null,
-      flow: observation.flow,
+      flow: observation.flow && { ...observation.flow, ports: [...observation.flow.ports] },
       firewallRule: observation.firewallRule,
       resources: mergeResources([], observation.resources),
       ...observation.detail(),

@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Direction } from '../diagnosis/flow.js';
+
+/** One protocol a proposed rule allows, with its ports (empty: every port). */
+export interface AllowedProtocol {
+  protocol: string;
+  ports: number[];
+}
 
 /** A firewall rule kfguard proposes as a fix, rendered as gcloud and as a Config Connector manifest. */
 export interface FirewallProposal {
@@ -8,8 +15,7 @@ export interface FirewallProposal {
   network?: string;
   direction: Direction;
   priority: number;
-  protocol: string;
-  ports: number[];
+  allow: AllowedProtocol[];
   /** INGRESS: who may connect. */
   sourceRanges?: string[];
   /** EGRESS: where to. */
@@ -23,7 +29,20 @@ export const PLACEHOLDER_NETWORK = 'NETWORK';
 export const PLACEHOLDER_PROJECT = 'PROJECT';
 export const PLACEHOLDER_NODE_TAG = 'NODE_TAG';
 
+/** Ranges kfguard was not told, left for the operator to fill in; a proposal holding one cannot be verified. */
+export const PLACEHOLDER_RANGES = {
+  controlPlane: 'CONTROL_PLANE_CIDR',
+  node: 'NODE_CIDR',
+  pod: 'POD_CIDR',
+  service: 'SERVICE_CIDR',
+  source: 'SOURCE_CIDR',
+  destination: 'DESTINATION_CIDR',
+} as const;
+
+const RANGE_PLACEHOLDERS: ReadonlySet<string> = new Set(Object.values(PLACEHOLDER_RANGES));
+
 const GCP_NAME_MAX = 63;
+const NAME_HASH_LENGTH = 6;
 
 /** Lowercase letters, digits and dashes, starting with a letter, at most 63 characters: GCP's resource-name rule. */
 export function gcpResourceName(...parts: (string | number | undefined)[]): string {
@@ -38,14 +57,35 @@ export function gcpResourceName(...parts: (string | number | undefined)[]): stri
   return trimmed || 'kfguard-rule';
 }
 
+export type ProposalBody = Omit<FirewallProposal, 'name'>;
+
+/**
+ * Names a proposal `NETWORK-allow-WORDS-HASH`: the words say what it is for, the hash of everything
+ * the rule does (not its description) makes two different proposals never share a name, and the
+ * same proposal always get the same one.
+ */
+export function namedProposal(words: (string | number)[], body: ProposalBody): FirewallProposal {
+  const effect = [body.project, body.network, body.direction, body.priority, body.allow, body.sourceRanges ?? [], body.destinationRanges ?? [], body.targetTags];
+  const hash = createHash('sha256').update(JSON.stringify(effect)).digest('hex').slice(0, NAME_HASH_LENGTH);
+  const prefix = gcpResourceName(body.network ?? 'kf', 'allow', ...words).slice(0, GCP_NAME_MAX - NAME_HASH_LENGTH - 1).replace(/-+$/, '');
+  return { name: `${prefix}-${hash}`, ...body };
+}
+
+/** The placeholders left in a proposal's ranges and targets: what keeps it from being proved. */
+export function unfilledPlaceholders(proposal: FirewallProposal): string[] {
+  const values = [...(proposal.sourceRanges ?? []), ...(proposal.destinationRanges ?? []), ...proposal.targetTags];
+  return [...new Set(values.filter((value) => value === PLACEHOLDER_NODE_TAG || RANGE_PLACEHOLDERS.has(value)))];
+}
+
 /** The priority a fixing allow rule needs to win over a deny rule: a strictly smaller number (ties go to deny). */
 export function priorityAbove(denyPriority: number | undefined): number {
   if (denyPriority === undefined) return 1000;
   return Math.max(0, Math.min(1000, denyPriority - 1));
 }
 
-export function allowSpec(protocol: string, ports: readonly number[]): string {
-  return ports.length > 0 ? ports.map((port) => `${protocol}:${port}`).join(',') : protocol;
+/** gcloud's `--allow` value: `tcp:80,tcp:443,udp` (a bare protocol allows all its ports). */
+export function allowSpec(allow: readonly AllowedProtocol[]): string {
+  return allow.map(({ protocol, ports }) => (ports.length > 0 ? ports.map((port) => `${protocol}:${port}`).join(',') : protocol)).join(',');
 }
 
 /** Quotes a shell argument only when needed, so commands stay readable and safe to paste. */
@@ -61,7 +101,7 @@ export function renderGcloud(proposal: FirewallProposal): string {
     `--network=${shellArg(proposal.network ?? PLACEHOLDER_NETWORK)}`,
     `--direction=${proposal.direction}`,
     `--priority=${proposal.priority}`,
-    `--allow=${allowSpec(proposal.protocol, proposal.ports)}`,
+    `--allow=${allowSpec(proposal.allow)}`,
   ];
   if (proposal.sourceRanges?.length) args.push(`--source-ranges=${proposal.sourceRanges.join(',')}`);
   if (proposal.destinationRanges?.length) args.push(`--destination-ranges=${proposal.destinationRanges.join(',')}`);
@@ -74,7 +114,7 @@ export function renderGcloud(proposal: FirewallProposal): string {
 export function renderManifest(proposal: FirewallProposal): string {
   const spec: Record<string, unknown> = {
     description: proposal.description,
-    allow: [proposal.ports.length > 0 ? { protocol: proposal.protocol, ports: proposal.ports.map(String) } : { protocol: proposal.protocol }],
+    allow: proposal.allow.map(({ protocol, ports }) => (ports.length > 0 ? { protocol, ports: ports.map(String) } : { protocol })),
   };
   if (proposal.sourceRanges?.length) spec['sourceRanges'] = proposal.sourceRanges;
   if (proposal.destinationRanges?.length) spec['destinationRanges'] = proposal.destinationRanges;

@@ -12,7 +12,8 @@ export const authorizedNetworksDisabled: CheckRule = {
   remediation: 'Enable master authorized networks with the ranges that administer the cluster (CI, VPN, Cloud Shell).',
   check(context) {
     const cluster = context.cluster;
-    if (!cluster || cluster.privateEndpoint || cluster.authorizedNetworks) return [];
+    // A cluster known only from range flags says nothing about its endpoint: unknown is not "disabled".
+    if (cluster?.privateEndpoint !== false || cluster.authorizedNetworks !== false) return [];
     const name = cluster.name ?? 'CLUSTER';
     return [
       checkObservation(authorizedNetworksDisabled, {

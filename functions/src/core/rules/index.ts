@@ -14,6 +14,7 @@ import { operationStuck } from './operation-stuck.js';
 import { operationFailed } from './operation-failed.js';
 import type { CheckRule } from './check-rule.js';
 import { webhookPortNotAllowed } from './webhook-port-not-allowed.js';
+import { webhookPortUnresolved } from './webhook-port-unresolved.js';
 import { requiredFlowBlocked } from './required-flow-blocked.js';
 import { masterCidrMismatch } from './master-cidr-mismatch.js';
 import { denyLoggingDisabled } from './deny-logging-disabled.js';
@@ -50,6 +51,7 @@ export { webhookCallFailed };
 /** What `kfguard check` and the health sweep evaluate on configuration and live state. */
 export const CHECK_RULES: readonly CheckRule[] = [
   webhookPortNotAllowed,
+  webhookPortUnresolved,
   requiredFlowBlocked,
   masterCidrMismatch,
   denyLoggingDisabled,

@@ -1,6 +1,8 @@
 import { INTERNAL_CLASSES, type DeniedFlow } from '../diagnosis/flow.js';
 import { describeDenial, describePort } from '../diagnosis/describe.js';
-import { allowRuleFix } from '../diagnosis/denial-fix.js';
+import { allowRuleFix, describeFarRanges } from '../diagnosis/denial-fix.js';
+import { ARTIFACT_REGISTRY_DOMAIN, CONTAINER_REGISTRY_DOMAIN, GOOGLE_APIS_DOMAIN, privateZonesRemediation } from '../check/dns.js';
+import { PLACEHOLDER_NETWORK } from '../firewall/proposal.js';
 import type { DenialRule } from './rule.js';
 
 const looksLikeGoogleApiCall = (flow: DeniedFlow): boolean => flow.dst.cls === 'google-public' && flow.dstPort === 443;
@@ -17,25 +19,21 @@ export const internetEgressBlocked: DenialRule = {
   matches: (flow) => INTERNAL_CLASSES.has(flow.src.cls) && (flow.dst.cls === 'internet' || flow.dst.cls === 'google-public'),
   explain: (flow) =>
     looksLikeGoogleApiCall(flow)
-      ? `${describeDenial(flow)} ${flow.dst.ip.text} is a public Google address on 443: names like gcr.io or *.googleapis.com are resolving to public addresses instead of the restricted VIP 199.36.153.4/30, so check the private DNS zones rather than opening this address.`
+      ? `${describeDenial(flow)} Traffic to public Google addresses on 443 means names like gcr.io or *.googleapis.com resolve to public addresses instead of the restricted VIP 199.36.153.4/30, so check the private DNS zones rather than opening these addresses.`
       : `${describeDenial(flow)} Private nodes reach the internet only through Cloud NAT and an allow rule above the deny-all egress rule.`,
   fix: (flow, context) =>
     looksLikeGoogleApiCall(flow)
       ? {
-          remediation: {
-          summary:
-            'Make Google API names resolve to the restricted VIP: private Cloud DNS zones for googleapis.com and gcr.io (and pkg.dev) with A records 199.36.153.4-7 and a wildcard CNAME, visible to the cluster network.',
-          gcloud: [
-            `gcloud dns managed-zones create googleapis --dns-name=googleapis.com. --visibility=private --networks=${flow.network ?? context.model.network ?? 'NETWORK'} --description='kfguard: restricted VIP'`,
-            'gcloud dns record-sets create restricted.googleapis.com. --zone=googleapis --type=A --ttl=300 --rrdatas=199.36.153.4,199.36.153.5,199.36.153.6,199.36.153.7',
-            "gcloud dns record-sets create '*.googleapis.com.' --zone=googleapis --type=CNAME --ttl=300 --rrdatas=restricted.googleapis.com.",
-          ].join('\n'),
-          manifest: null,
-          },
+          remediation: privateZonesRemediation(
+            'Make Google API names resolve to the restricted VIP: private Cloud DNS zones for googleapis.com and gcr.io (and pkg.dev for Artifact Registry images) with A records 199.36.153.4-7 and a wildcard CNAME, visible to the cluster network.',
+            flow.network ?? context.model.network ?? PLACEHOLDER_NETWORK,
+            [GOOGLE_APIS_DOMAIN, CONTAINER_REGISTRY_DOMAIN],
+            [ARTIFACT_REGISTRY_DOMAIN],
+          ),
         }
       : allowRuleFix(flow, context, {
-          nameParts: ['egress', flow.dst.ip.text.replace(/[.:]/g, '-')],
-          description: `kfguard: egress to ${flow.dst.ip.text} on ${describePort(flow)}`,
-          summary: `If the cluster must reach ${flow.dst.ip.text}, allow egress to it on ${describePort(flow)}; Cloud NAT and a 0.0.0.0/0 route to the default internet gateway must exist too.`,
+          nameParts: ['egress', flow.dst.cls, flow.protocol],
+          description: `kfguard: egress to allowed ${flow.dst.cls} sites on ${describePort(flow)}`,
+          summary: `For each site the cluster must reach, allow egress on ${describePort(flow)} to ${describeFarRanges(flow)}; Cloud NAT and a 0.0.0.0/0 route to the default internet gateway must exist too.`,
         }),
 };

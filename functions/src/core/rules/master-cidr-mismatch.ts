@@ -17,7 +17,7 @@ export const masterCidrMismatch: CheckRule = {
   title: "A control-plane firewall rule uses another range than the cluster's",
   severity: 'error',
   source: 'configuration',
-  requires: ['firewalls'],
+  requires: ['firewalls', 'clusters'],
   why:
     "The blueprint's master-egress, istio and cert-manager rules name the control-plane /28 literally and ask you to keep it \"in sync\" with the cluster's masterIpv4CidrBlock by hand. When the cluster uses another /28, those rules open nothing useful: nodes cannot reach the API server and webhooks time out, while the rules look right at a glance.",
   remediation: "Set the rule's range to the cluster's masterIpv4CidrBlock (better: drive both from one kpt setter).",

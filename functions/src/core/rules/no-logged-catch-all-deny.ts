@@ -2,7 +2,7 @@ import { ANYWHERE_V4 } from '../net/well-known.js';
 import { cidrContainsCidr } from '../net/cidr.js';
 import { checkObservation } from '../check/observation.js';
 import { networkName } from '../check/network.js';
-import { gcpResourceName, shellArg } from '../firewall/proposal.js';
+import { gcpResourceName, PLACEHOLDER_PROJECT, shellArg } from '../firewall/proposal.js';
 import { ALL_PORTS, rangeCovers, type FirewallRule } from '../firewall/rule.js';
 import type { Direction } from '../diagnosis/flow.js';
 import { stringify } from 'yaml';
@@ -46,7 +46,7 @@ export const noLoggedCatchAllDeny: CheckRule = {
         explanation: `No logged deny covering 0.0.0.0/0 sits at the bottom of the ${direction} rules of ${networkName(context)}: traffic dropped there leaves no DENIED log entry.`,
         remediation: {
           summary: `Add a logged ${direction.toLowerCase()} deny-all at priority 65534, below every allow rule.`,
-          gcloud: `gcloud compute firewall-rules create ${shellArg(name)} --network=${shellArg(networkName(context))} --direction=${direction} --priority=65534 --action=DENY --rules=all ${range} --enable-logging`,
+          gcloud: `gcloud compute firewall-rules create ${shellArg(name)} --project=${shellArg(context.cluster?.project ?? PLACEHOLDER_PROJECT)} --network=${shellArg(networkName(context))} --direction=${direction} --priority=65534 --action=DENY --rules=all ${range} --enable-logging`,
           manifest: stringify({
             apiVersion: 'compute.cnrm.cloud.google.com/v1beta1',
             kind: 'ComputeFirewall',
