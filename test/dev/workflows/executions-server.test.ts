@@ -146,6 +146,18 @@ describe('FakeWorkflows with the real ExecutionsClient', () => {
     expect(full[0]?.error?.payload).toContain('cluster not ready');
   });
 
+  it('lists the executions carrying a label, and refuses filters it does not implement', async () => {
+    const parent = client.workflowPath('kf-test', 'europe-west1', 'failing');
+    const [labelled] = await client.createExecution({ parent, execution: { labels: { 'kfguard-deployment': 'kf-one', team: 'ml' } } });
+    await client.createExecution({ parent, execution: { labels: { 'kfguard-deployment': 'kf-two' } } });
+    const [found] = await client.listExecutions({ parent, filter: 'labels.kfguard-deployment="kf-one"' }, { autoPaginate: false });
+    expect(found.map((execution) => execution.name)).toEqual([labelled.name]);
+    const [both] = await client.listExecutions({ parent, filter: 'labels.kfguard-deployment="kf-one" AND labels.team="ml"', view: 'FULL' }, { autoPaginate: false });
+    expect(both.map((execution) => execution.labels)).toEqual([{ 'kfguard-deployment': 'kf-one', team: 'ml' }]);
+    expect((await client.listExecutions({ parent, filter: 'labels.team="data"' }, { autoPaginate: false }))[0]).toEqual([]);
+    await expect(client.listExecutions({ parent, filter: 'state="FAILED"' })).rejects.toMatchObject({ code: 3, details: expect.stringContaining('labels.KEY="VALUE"') });
+  });
+
   it('cancels an execution that is waiting for a callback', async () => {
     const parent = client.workflowPath('kf-test', 'us-central1', 'kfguard-deploy');
     const [created] = await client.createExecution({ parent, execution: { argument: JSON.stringify({ cluster: 'kf', timeout: 3600, ratio: 1 }) } });
