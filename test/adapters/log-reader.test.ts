@@ -67,12 +67,13 @@ describe('input formats', () => {
     expect(b.entries.map((e) => e.value.insertId)).toEqual([entries[2]!.insertId, entries[3]!.insertId]);
   });
 
-  it('reads a stream of pretty-printed objects', async () => {
-    const text = `${JSON.stringify(entries[0], null, 2)}\n${JSON.stringify(entries[1], null, 2)}\n`;
+  it('reads a stream of pretty-printed objects, even when one holds an empty object', async () => {
+    const withEmpty = { ...entries[0], labels: [{}] };
+    const text = `${JSON.stringify(withEmpty, null, 2)}\n${JSON.stringify(entries[1], null, 2)}\n`;
     expect(detectFormat(Buffer.from(text))).toBe('json-stream');
     const { entries: read1 } = await read(text);
     expect(read1.map((e) => e.value.insertId)).toEqual([entries[0]!.insertId, entries[1]!.insertId]);
-    expect(read1[1]!.source).toBe(`in:${JSON.stringify(entries[0], null, 2).split('\n').length + 1}`);
+    expect(read1[1]!.source).toBe(`in:${JSON.stringify(withEmpty, null, 2).split('\n').length + 1}`);
   });
 });
 

@@ -37,14 +37,17 @@ function firstNonSpace(chunk: Buffer): number {
   return i;
 }
 
-/** A pretty-printed object never has a line that is a whole object by itself; an NDJSON line is one. */
 const SNIFFED_LINES = 64;
 
+/**
+ * Whether a line is a whole non-empty object, as every NDJSON line is. Pretty-printing puts each
+ * field of a non-empty object on its own line, so no line of a pretty-printed object is one
+ * (an empty `{}` can be, so it does not count).
+ */
 function isWholeObject(line: string): boolean {
   if (!line.trimStart().startsWith('{')) return false;
   try {
-    JSON.parse(line);
-    return true;
+    return Object.keys(JSON.parse(line) as object).length > 0;
   } catch {
     return false;
   }
