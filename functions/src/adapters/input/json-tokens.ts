@@ -12,6 +12,9 @@ export interface JsonToken {
   line: number;
 }
 
+/** A syntax error stream-json found; anything else thrown while tokenizing is not about the input. */
+export class JsonSyntaxError extends Error {}
+
 /** stream-json's parser with its output handed straight to a callback instead of a stream buffer. */
 class CallbackParser extends Parser {
   constructor(
@@ -58,7 +61,7 @@ export class JsonTokenizer {
     step((error) => {
       failure = error;
     });
-    if (failure) throw failure;
+    if (failure) throw new JsonSyntaxError(failure.message);
   }
 }
 
@@ -123,8 +126,9 @@ export function syntaxErrorLine(text: string): number {
   const tokenizer = new JsonTokenizer({ jsonStreaming: false }, () => undefined);
   try {
     tokenizeText(tokenizer, text);
-  } catch {
+  } catch (error) {
     // The error itself is JSON.parse's to report; only its line is wanted here.
+    if (!(error instanceof JsonSyntaxError)) throw error;
   }
   return tokenizer.line;
 }

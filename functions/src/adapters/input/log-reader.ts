@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type AssemblerType from 'stream-json/Assembler.js';
 import { unwrapEnvelope } from '../../core/logs/envelope.js';
-import { JsonTokenizer } from './json-tokens.js';
+import { JsonSyntaxError, JsonTokenizer } from './json-tokens.js';
 
 const require = createRequire(import.meta.url);
 const Assembler = require('stream-json/Assembler.js') as typeof AssemblerType;
@@ -278,16 +278,22 @@ async function readSession(pieces: RewindablePieces, name: string, format: Input
       assembler = undefined;
     }
   }, resumeAt);
-  try {
-    if (resumeAt !== undefined && format === 'json-array') tokenizer.write(Buffer.from('['));
-    for (let piece = await pieces.next(); piece; piece = await pieces.next()) tokenizer.write(piece.bytes);
-    tokenizer.end();
-    return undefined;
-  } catch (error) {
-    // The tokenizer notices some errors a few bytes late; the element being read is the better pointer.
-    const inElement = depth > elementDepth;
-    return { line: inElement ? elementLine : tokenizer.line, indent: elementIndent, message: (error as Error).message };
+  const failed = (step: () => void): SyntaxFailure | undefined => {
+    try {
+      step();
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof JsonSyntaxError)) throw error;
+      // The tokenizer notices some errors a few bytes late; the element being read is the better pointer.
+      return { line: depth > elementDepth ? elementLine : tokenizer.line, indent: elementIndent, message: error.message };
+    }
+  };
+  if (resumeAt !== undefined && format === 'json-array') tokenizer.write(Buffer.from('['));
+  for (let piece = await pieces.next(); piece; piece = await pieces.next()) {
+    const failure = failed(() => tokenizer.write(piece.bytes));
+    if (failure) return failure;
   }
+  return failed(() => tokenizer.end());
 }
 
 /**
