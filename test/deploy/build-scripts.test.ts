@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { stageBuild, type BuildStage } from '../../functions/src/core/deploy/builds.js';
+import { stageBuild } from '../../functions/src/core/deploy/builds.js';
+import type { BuildStage } from '../../functions/src/core/deploy/stages.js';
 import { parseDeploymentRequest, type DeploymentRequest } from '../../functions/src/core/deploy/request.js';
 import { fixturePath } from '../helpers/fixtures.js';
 

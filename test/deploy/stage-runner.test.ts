@@ -136,6 +136,19 @@ describe('a redelivered StageRequest never starts a second Cloud Build job', () 
   });
 });
 
+describe('a deployment that has ended', () => {
+  it('ignores a StageRequest delivered after the workflow gave up, and stays failed', async () => {
+    const id = 'kf-ended';
+    await deploymentRunning(id);
+    await store.update(id, { status: 'failed', failedStage: 'fetch', reason: 'no report within the stage timeout' }, new Date());
+    await ask(id, 'fetch', 1, 1, 'ended');
+    await t.settle();
+    expect(postsTo('ended')).toEqual([]);
+    expect(buildsOf(id, 'fetch')).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: 'failed', failedStage: 'fetch' });
+  });
+});
+
 describe('a stage whose handler keeps failing reports why, instead of leaving the workflow to time out', () => {
   it('transient errors: retryable with the error after a bounded number of deliveries', async () => {
     const id = 'kf-kube-down';

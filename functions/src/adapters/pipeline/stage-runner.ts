@@ -63,6 +63,11 @@ async function runStage(message: StageRequest, context: HandlerContext): Promise
     await postStageResult(message.callbackUrl, { status: 'failed', reason: `no deployment ${message.deploymentId} in Firestore` });
     return;
   }
+  if (record.status === 'failed' || record.status === 'succeeded') {
+    // The workflow has ended: a copy delivered this late must not mark the deployment running again.
+    logger.info(`${message.stage}: dropped a request for deployment ${record.id}, which has ${record.status}`);
+    return;
+  }
   const previous = await store.stage(message.deploymentId, message.stage);
   const state = askState(message, previous);
   if (state === 'stale') {

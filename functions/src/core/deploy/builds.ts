@@ -1,6 +1,6 @@
 import { shellArg } from '../firewall/proposal.js';
 import type { DeploymentRequest } from './request.js';
-import { buildTags, clusterResourceName, type StageName } from './stages.js';
+import { buildTags, clusterResourceName, type BuildStage } from './stages.js';
 
 /** Where a deployment's package and hydrated manifests live between stages. */
 export function artifactsPrefix(deploymentId: string): string {
@@ -14,7 +14,6 @@ export interface BuildSettings {
   serviceAccount?: string;
 }
 
-export type BuildStage = 'fetch' | 'configure' | 'mirror' | 'apply' | 'endpoint';
 type Inputs = Readonly<Record<string, string>>;
 
 /** The blueprint's kubeflow directory, relative to /workspace where Cloud Build runs each step. */
@@ -155,10 +154,6 @@ const SCRIPTS: Readonly<Record<BuildStage, ScriptOf>> = {
     timeoutSeconds: 3600,
   }),
 };
-
-export function isBuildStage(stage: StageName): stage is BuildStage {
-  return stage in SCRIPTS;
-}
 
 /**
  * The Cloud Build job for a build stage and what the stage hands on when it succeeds. Secrets

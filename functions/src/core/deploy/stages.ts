@@ -6,13 +6,13 @@ export const STAGES = ['preflight', 'fetch', 'configure', 'gate', 'mirror', 'app
 export type StageName = (typeof STAGES)[number];
 
 /** Stages that run as Cloud Build jobs; their result arrives on the cloud-builds topic. */
-export const BUILD_STAGES: ReadonlySet<StageName> = new Set(['fetch', 'configure', 'mirror', 'apply', 'endpoint']);
+export type BuildStage = Extract<StageName, 'fetch' | 'configure' | 'mirror' | 'apply' | 'endpoint'>;
 
 /**
  * What stages hand on to later ones through the workflow: `package` (the blueprint package in
  * Cloud Storage), `manifests` (its hydrated `.build/`), `cluster` (projects/P/locations/L/clusters/N).
  */
-export const STAGE_INPUTS: Readonly<Record<StageName, readonly string[]>> = {
+const STAGE_INPUTS: Readonly<Record<StageName, readonly string[]>> = {
   preflight: [],
   fetch: [],
   configure: ['package'],

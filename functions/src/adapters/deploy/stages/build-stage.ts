@@ -1,5 +1,5 @@
-import { stageBuild, type BuildStage } from '../../../core/deploy/builds.js';
-import { buildTags, buildTagsFilter } from '../../../core/deploy/stages.js';
+import { stageBuild } from '../../../core/deploy/builds.js';
+import { buildTags, buildTagsFilter, type BuildStage } from '../../../core/deploy/stages.js';
 import { runtimeConfig } from '../../config.js';
 import { findBuilds, submitBuild } from '../../gcp/cloud-build.js';
 import type { StageContext, StageHandler, StageOutcome } from '../stage-handler.js';
