@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 
@@ -34,6 +34,12 @@ export async function readJsonFile(path: string): Promise<unknown> {
 
 /** Opens a file for streaming, failing early (before any output) when it cannot be read. */
 export async function openInput(path: string): Promise<Readable> {
+  // Opening a folder succeeds; only the first read would fail, after output has begun.
+  const isFolder = await stat(path).then(
+    (status) => status.isDirectory(),
+    () => false,
+  );
+  if (isFolder) throw new InputError(describeFsError(path, Object.assign(new Error('is a directory'), { code: 'EISDIR' })));
   const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());

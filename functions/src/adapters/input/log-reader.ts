@@ -229,29 +229,34 @@ function startsObject(bytes: Buffer, maxIndent: number | undefined): boolean {
 
 const VALUE_TOKENS = new Set(['stringValue', 'numberValue', 'trueValue', 'falseValue', 'nullValue']);
 
-/** Where a syntax error was met: the line of the element being read, and how far that element was indented. */
+/** Where a syntax error was met: the line of the element being read, how far that element was indented, and whether it sat in a top-level array. */
 interface SyntaxFailure {
   line: number;
   indent: number | undefined;
+  insideArray: boolean;
   message: string;
 }
 
 /**
- * Reads elements until the input ends (undefined) or a syntax error stops the tokenizer. A session
- * resumed inside a JSON array starts with a `[` of its own, so the elements that follow (each
- * followed by a comma, the last by the array's `]`) still read as one array.
+ * Reads elements until the input ends (undefined) or a syntax error stops the tokenizer. Top-level
+ * values follow one another as in `cat a.json b.json` (or jq's input): an array's elements are
+ * entries, an object is one. A session resumed inside a JSON array starts with a `[` of its own,
+ * so the elements that follow (each followed by a comma, the last by the array's `]`) still read
+ * as one array.
  */
-async function readSession(pieces: RewindablePieces, name: string, format: InputFormat, sink: LogSink, maxBytes: number, resumeAt: number | undefined): Promise<SyntaxFailure | undefined> {
-  const elementDepth = format === 'json-array' ? 1 : 0;
+async function readSession(pieces: RewindablePieces, name: string, sink: LogSink, maxBytes: number, resume: { line: number; insideArray: boolean } | undefined): Promise<SyntaxFailure | undefined> {
+  // Entries start one level down in a top-level array, at the top otherwise.
+  let elementDepth = 0;
   let depth = 0;
   let assembler: InstanceType<typeof Assembler> | undefined;
   let elementLine = 0;
   let elementIndent: number | undefined;
   let elementBytes = 0;
   let oversize = false;
-  const tokenizer = new JsonTokenizer({ jsonStreaming: format === 'json-stream' }, (token) => {
+  const tokenizer = new JsonTokenizer({ jsonStreaming: true }, (token) => {
     const opens = token.name === 'startObject' || token.name === 'startArray';
     const closes = token.name === 'endObject' || token.name === 'endArray';
+    if (depth === 0 && !closes) elementDepth = token.name === 'startArray' ? 1 : 0;
     if (depth === elementDepth && !closes) {
       elementLine = token.line;
       pieces.forgetBefore(token.line);
@@ -277,7 +282,7 @@ async function readSession(pieces: RewindablePieces, name: string, format: Input
       else deliver(assembler.current, `${name}:${elementLine}`, sink);
       assembler = undefined;
     }
-  }, resumeAt);
+  }, resume?.line);
   const failed = (step: () => void): SyntaxFailure | undefined => {
     try {
       step();
@@ -285,10 +290,10 @@ async function readSession(pieces: RewindablePieces, name: string, format: Input
     } catch (error) {
       if (!(error instanceof JsonSyntaxError)) throw error;
       // The tokenizer notices some errors a few bytes late; the element being read is the better pointer.
-      return { line: depth > elementDepth ? elementLine : tokenizer.line, indent: elementIndent, message: error.message };
+      return { line: depth > elementDepth ? elementLine : tokenizer.line, indent: elementIndent, insideArray: elementDepth === 1, message: error.message };
     }
   };
-  if (resumeAt !== undefined && format === 'json-array') tokenizer.write(Buffer.from('['));
+  if (resume?.insideArray) tokenizer.write(Buffer.from('['));
   for (let piece = await pieces.next(); piece; piece = await pieces.next()) {
     const failure = failed(() => tokenizer.write(piece.bytes));
     if (failure) return failure;
@@ -302,16 +307,17 @@ async function readSession(pieces: RewindablePieces, name: string, format: Input
  * that starts an element as deep as the broken one (gcloud writes one element per `  {`); only
  * what lies between is lost.
  */
-async function readStructured(chunks: AsyncIterable<Buffer>, name: string, format: InputFormat, sink: LogSink, maxBytes: number): Promise<void> {
+async function readStructured(chunks: AsyncIterable<Buffer>, name: string, sink: LogSink, maxBytes: number): Promise<void> {
   const pieces = new RewindablePieces(piecesOf(chunks)[Symbol.asyncIterator](), 2 * maxBytes);
-  let resumeAt: number | undefined;
+  let resume: { line: number; insideArray: boolean } | undefined;
   for (;;) {
-    const failure = await readSession(pieces, name, format, sink, maxBytes, resumeAt);
+    const failure = await readSession(pieces, name, sink, maxBytes, resume);
     if (!failure) return;
-    resumeAt = await pieces.rewindToElementAfter(failure.line, failure.indent);
+    const resumeAt = await pieces.rewindToElementAfter(failure.line, failure.indent);
     const after = resumeAt === undefined ? 'rest of the input skipped' : `reading resumed at line ${resumeAt}`;
     sink.reject(`${name}:${failure.line}`, `invalid JSON, ${after}: ${failure.message}`);
     if (resumeAt === undefined) return;
+    resume = { line: resumeAt, insideArray: failure.insideArray };
   }
 }
 
@@ -336,6 +342,6 @@ export async function readLogStream(input: Readable, name: string, sink: LogSink
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
   })();
   if (format === 'ndjson') await readNdjson(chunks, name, sink, maxBytes);
-  else await readStructured(chunks, name, format, sink, maxBytes);
+  else await readStructured(chunks, name, sink, maxBytes);
   return format;
 }

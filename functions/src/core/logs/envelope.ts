@@ -12,6 +12,31 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A LogEntry, a request or a notification is a few levels deep; far deeper JSON is an attack on every recursive walk after it. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether parsed JSON nests deeper than `limit`, found without recursion. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function kindOf(value: unknown): string {
+  return Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
+}
+
+/** The one shape every kfguard message and entry has: a JSON object of reasonable depth. */
+function asObject(value: unknown): { object: Record<string, unknown> } | { error: string } {
+  if (!isRecord(value)) return { error: `expected a JSON object, got ${kindOf(value)}` };
+  return nestedDeeperThan(value, MAX_JSON_DEPTH) ? { error: `nested more than ${MAX_JSON_DEPTH} levels deep` } : { object: value };
+}
+
 export function decodeBase64Json(data: unknown): { value: unknown } | { error: string } {
   if (typeof data !== 'string') return { error: 'message.data is not a base64 string' };
   const compact = data.replace(/\s+/g, '');
@@ -22,11 +47,14 @@ export function decodeBase64Json(data: unknown): { value: unknown } | { error: s
   } catch {
     return { error: 'message.data is not valid UTF-8' };
   }
+  let value: unknown;
   try {
-    return { value: JSON.parse(text) as unknown };
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     return { error: `message.data is not JSON: ${(error as Error).message}` };
   }
+  const checked = asObject(value);
+  return 'error' in checked ? { error: `message.data: ${checked.error}` } : { value };
 }
 
 function pubsubMessageOf(value: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -36,9 +64,10 @@ function pubsubMessageOf(value: Record<string, unknown>): Record<string, unknown
 }
 
 export function unwrapEnvelope(value: unknown): Unwrapped {
-  if (!isRecord(value)) return { error: `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
-  const message = pubsubMessageOf(value);
-  if (!message) return { entry: value };
+  const checked = asObject(value);
+  if ('error' in checked) return checked;
+  const message = pubsubMessageOf(checked.object);
+  if (!message) return { entry: checked.object };
   const decoded = decodeBase64Json(message['data']);
   if ('error' in decoded) return decoded;
   const messageId = message['messageId'] ?? message['message_id'];
