@@ -9,12 +9,17 @@ export interface RecordedChatMessage {
   receivedAt: string;
 }
 
-export type ChatFault = { status: number; retryAfterSeconds?: number };
+/**
+ * An injected failure: an error status (with Retry-After), or a slow reply: the message is
+ * accepted and recorded, but the answer comes `delayMs` later, after the caller gave up waiting.
+ */
+export type ChatFault = { status: number; retryAfterSeconds?: number } | { delayMs: number };
 
 /**
  * Stands in for chat.googleapis.com's incoming webhooks: records each message per space,
  * deduplicates by requestId like Chat does, enforces Chat's 60 messages per minute per space with
- * 429, and can be told to fail the next requests (429 with Retry-After, 5xx) for fault tests.
+ * 429, and can be told to fail the next requests (429 with Retry-After, 5xx, slow replies) for
+ * fault tests.
  */
 export class ChatRecorder {
   readonly messages: RecordedChatMessage[] = [];
@@ -45,13 +50,19 @@ export class ChatRecorder {
     const space = url.pathname.match(/^\/v1\/spaces\/([^/]+)\/messages$/)?.[1];
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    let delayMs = 0;
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       this.attempts.push({ space: space ?? '', status });
-      response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      const send = () => {
+        if (!response.destroyed) response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      };
+      if (delayMs > 0) setTimeout(send, delayMs).unref();
+      else send();
     };
     if (request.method !== 'POST' || !space || !url.searchParams.get('key') || !url.searchParams.get('token')) return reply(404, { error: { code: 404, message: 'not a Chat webhook' } });
     const fault = this.faults.shift();
-    if (fault) return reply(fault.status, { error: { code: fault.status, message: 'injected' } }, fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) });
+    if (fault && 'delayMs' in fault) delayMs = fault.delayMs;
+    else if (fault) return reply(fault.status, { error: { code: fault.status, message: 'injected' } }, fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) });
     const requestId = url.searchParams.get('requestId') ?? undefined;
     const existing = requestId ? this.messages.find((message) => message.space === space && message.requestId === requestId) : undefined;
     if (existing) return reply(200, { name: `spaces/${space}/messages/${requestId}`, duplicate: true });

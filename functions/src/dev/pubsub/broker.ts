@@ -338,8 +338,16 @@ export class Broker {
   }
 }
 
+/** The real service's limit on a publish request (and so on one message with its attributes). */
+export const MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
+
+function messageBytes(message: OutgoingMessage): number {
+  return message.data.length + Object.entries(message.attributes ?? {}).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+}
+
 function checkPublishable(messages: readonly OutgoingMessage[]): void {
   if (messages.length === 0) throw invalidArgument('The request must contain at least one message.');
+  if (messages.reduce((sum, message) => sum + messageBytes(message), 0) > MAX_PUBLISH_BYTES) throw invalidArgument(`Request payload size exceeds the limit: ${MAX_PUBLISH_BYTES} bytes.`);
   const empty = messages.some((message) => message.data.length === 0 && Object.keys(message.attributes ?? {}).length === 0);
   if (empty) throw invalidArgument('One or more messages in the publish request is empty. Each message must contain either non-empty data, or at least one attribute.');
 }

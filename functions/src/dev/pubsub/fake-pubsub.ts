@@ -13,7 +13,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { startAdminServer } from './admin-server.js';
 import type { AdminServer } from './admin-server.js';
-import { Broker } from './broker.js';
+import { Broker, MAX_PUBLISH_BYTES } from './broker.js';
 import type { BrokerStats } from './broker.js';
 import type { MessageState } from './delivery-ledger.js';
 import { unavailable } from './errors.js';
@@ -69,7 +69,8 @@ export class FakePubSub {
     const agents = createPushAgents();
     const broker = new Broker(policy, agents, guardedLog(options.log));
     const services = createGrpcServices(broker);
-    const server = new grpc.Server();
+    // Above the service's own 10 MB limit, so an oversized publish gets Pub/Sub's INVALID_ARGUMENT, not gRPC's RESOURCE_EXHAUSTED.
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': 2 * MAX_PUBLISH_BYTES });
     const definitions = pubSubServiceDefinitions();
     server.addService(definitions.publisher, services.publisher);
     server.addService(definitions.subscriber, services.subscriber);
