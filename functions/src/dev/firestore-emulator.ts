@@ -13,7 +13,7 @@ interface QueryCall {
 
 interface GrpcServer {
   bindAsync(address: string, credentials: unknown, callback: (error: Error | null, port: number) => void): void;
-  handlers: Map<string, { func: (call: QueryCall) => void }>;
+  handlers: Map<string, { func: (call: QueryCall, ...rest: unknown[]) => void }>;
 }
 
 const GRPC_FAILED_PRECONDITION = 9;
@@ -31,6 +31,7 @@ export class LocalFirestore {
   private constructor(
     private readonly server: FirestoreServer,
     readonly port: number,
+    private readonly calls: Map<string, number>,
   ) {}
 
   /**
@@ -43,8 +44,14 @@ export class LocalFirestore {
     const grpc = require('@grpc/grpc-js') as GrpcModule;
     const grpcServer = (server as unknown as { server: GrpcServer }).server;
     enforceIndexes(grpcServer, options.indexes ?? projectIndexes());
+    const calls = countCalls(grpcServer);
     const port = await bindGrpcOnLoopback(grpcServer, grpc.ServerCredentials.createInsecure(), options.port, 'Firestore emulator');
-    return new LocalFirestore(server, port);
+    return new LocalFirestore(server, port, calls);
+  }
+
+  /** How many calls of a Firestore RPC (`Commit`, `RunQuery`...) the emulator has received: what the benchmark's commits per event come from. */
+  callCount(method: string): number {
+    return this.calls.get(method) ?? 0;
   }
 
   /** For FIRESTORE_EMULATOR_HOST. */
@@ -59,6 +66,19 @@ export class LocalFirestore {
   stop(): void {
     this.server.stop();
   }
+}
+
+function countCalls(server: GrpcServer): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const [path, handler] of server.handlers) {
+    const method = path.slice(path.lastIndexOf('/') + 1);
+    const answer = handler.func;
+    handler.func = (...args) => {
+      calls.set(method, (calls.get(method) ?? 0) + 1);
+      answer(...args);
+    };
+  }
+  return calls;
 }
 
 function enforceIndexes(server: GrpcServer, indexes: IndexesFile): void {
