@@ -144,4 +144,15 @@ describe('Firestore behaviours kfguard relies on', () => {
     expect(snapshot.size).toBe(3);
     expect(snapshot.docs.every((doc) => doc.get('status') === 'pending')).toBe(true);
   });
+
+  it('set() with merge and FieldValue.increment starts a missing counter at the increment and adds to an existing one (FindingStore port groups)', async () => {
+    const ref = fs.db.collection('portGroups').doc('g');
+    for (let i = 0; i < 3; i++) {
+      const batch = fs.db.batch();
+      batch.create(fs.db.collection('events').doc(`port-${i}`), { i });
+      batch.set(ref, { findings: FieldValue.increment(1) }, { merge: true });
+      await batch.commit();
+    }
+    expect((await ref.get()).get('findings')).toBe(3);
+  });
 });

@@ -19,7 +19,7 @@ const ndjson = (name: string): unknown[] =>
     .map((line) => JSON.parse(line) as unknown);
 
 async function clear(): Promise<void> {
-  for (const collection of ['findings', 'events', 'rejected', 'operations', 'notifications']) {
+  for (const collection of ['findings', 'events', 'rejected', 'operations', 'notifications', 'portGroups']) {
     const docs = await t.db.collection(collection).listDocuments().catch(() => undefined);
     if (docs) await Promise.all(docs.map((doc) => doc.delete()));
     else for (const doc of (await t.db.collection(collection).get()).docs) await doc.ref.delete();
@@ -79,6 +79,22 @@ describe('logSink through the real Pub/Sub and HTTP paths', () => {
     expect(finding).toMatchObject({ rule: 'webhook-port-blocked', scope: 'kf-test-project:us-central1:kf-test', cluster: 'kf-test', flow: { destination: '10.1.0.0/16' } });
     expect(finding!.remediation.gcloud).toContain('--target-tags=gke-kf-test-1b2c3d4e-node');
     await t.db.collection('clusters').doc('kf-test-project:us-central1:kf-test').delete();
+  });
+
+  it('folds a port scan into one finding past 20 ports, as analyze does, counting every entry', async () => {
+    await clear();
+    const scan = fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === 'unclassified-denial');
+    const entries = Array.from({ length: 26 }, (_, i) => ({ ...scan, insertId: `scan-${i}`, jsonPayload: { ...scan.jsonPayload, connection: { ...scan.jsonPayload.connection, dest_port: 5000 + i } } }));
+    // A redelivered copy of an early port and of a late one counts nothing more.
+    await t.publishEntries([...entries, entries[0], entries[25]]);
+    await t.settle();
+    const findings = (await t.findings()).filter((finding) => finding.rule === 'unclassified-denial');
+    expect(findings).toHaveLength(21);
+    expect(findings.reduce((sum, finding) => sum + finding.count, 0)).toBe(26);
+    const folded = findings.filter((finding) => finding.flow!.ports.length > 1 || finding.remediation.gcloud === null);
+    expect(folded).toHaveLength(1);
+    expect(folded[0]!.count).toBe(6);
+    expect((await t.db.collection('notifications').get()).size).toBe(21);
   });
 
   it('counts exactly with 30% duplicate deliveries', async () => {

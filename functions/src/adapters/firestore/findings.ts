@@ -1,5 +1,5 @@
 import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from '@google-cloud/firestore';
-import type { Observation } from '../../core/findings/finding.js';
+import { MAX_PORTS_PER_CAUSE, type Observation } from '../../core/findings/finding.js';
 import { findingId } from '../../core/pipeline/fingerprint.js';
 import { isStale, planFindingWrite, planResolve, type FindingSample, type FindingScope, type FindingStatus, type StoredFinding } from '../../core/pipeline/finding-record.js';
 import { COLLECTIONS } from '../../core/pipeline/names.js';
@@ -26,6 +26,10 @@ export type RecordResult =
   | { outcome: 'duplicate'; findingId: string; notificationId?: string };
 
 export class ContentionError extends Error {}
+
+async function portFindings(group: DocumentReference): Promise<number> {
+  return ((await group.get()).get('findings') as number | undefined) ?? 0;
+}
 
 interface EventMarker {
   findingId: string;
@@ -62,12 +66,18 @@ export class FindingStore {
    * leads, so a redelivered event fails before its notification or its increment is written.
    */
   async record(input: RecordInput): Promise<RecordResult> {
-    const id = findingId(input.scope.scope, input.observation.key);
     const eventRef = this.db.collection(COLLECTIONS.events).doc(input.eventId);
+    let observation = input.observation;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const id = findingId(input.scope.scope, observation.key);
       const snapshot = await this.findingRef(id).get();
       const existing = snapshot.exists ? (snapshot.data() as StoredFinding) : undefined;
-      const plan = planFindingWrite(existing, id, input.observation, input.scope, input.sample, input.now);
+      const portGroup = existing || !observation.portGroup ? undefined : this.portGroupRef(input.scope.scope, observation.portGroup.key);
+      if (portGroup && (await portFindings(portGroup)) >= MAX_PORTS_PER_CAUSE) {
+        observation = observation.portGroup!.folded();
+        continue;
+      }
+      const plan = planFindingWrite(existing, id, observation, input.scope, input.sample, input.now);
       const marker: EventMarker = {
         findingId: id,
         kind: input.eventKind,
@@ -78,6 +88,7 @@ export class FindingStore {
       const batch = this.db.batch();
       if (plan.kind === 'create') batch.create(this.findingRef(id), plan.finding);
       batch.create(eventRef, marker);
+      if (plan.kind === 'create' && portGroup) batch.set(portGroup, { findings: FieldValue.increment(1) }, { merge: true });
       if (plan.notification) this.addNotification(batch, plan.notification, input.now);
       if (plan.kind === 'update') batch.update(this.findingRef(id), { ...plan.set, count: FieldValue.increment(plan.increment) });
       try {
@@ -92,7 +103,17 @@ export class FindingStore {
         }
       }
     }
-    throw new ContentionError(`finding ${id}: still contended after ${MAX_ATTEMPTS} attempts`);
+    throw new ContentionError(`finding ${findingId(input.scope.scope, observation.key)}: still contended after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Counts the per-port findings of one cause (a source, destination and rule seen on many ports),
+   * in the same commit that creates each, like `analyze` folds past MAX_PORTS_PER_CAUSE. Two
+   * concurrent first sightings can both pass the check: the limit is approximate by the
+   * function's concurrency, which keeps it bounded.
+   */
+  private portGroupRef(scope: string, groupKey: string): DocumentReference {
+    return this.db.collection(COLLECTIONS.portGroups).doc(findingId(scope, groupKey));
   }
 
   /** A notification still waiting in the outbox (to re-publish after a crash between commit and publish). */

@@ -21,6 +21,8 @@ export const COLLECTIONS = {
   notifications: 'notifications',
   rejected: 'rejected',
   deployments: 'deployments',
+  /** How many per-port findings each cause has, so a port scan folds into one finding past the limit. */
+  portGroups: 'portGroups',
   /** Where the sweep's reads got to (the Cloud Logging backstop, per project). */
   cursors: 'cursors',
 } as const;
