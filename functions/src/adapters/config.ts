@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   KFGUARD_CHAT_WINDOW_MS: positiveInt(60_000),
   /** First retry delay after a Chat 429 or 5xx without Retry-After; doubles up to 30 s. */
   KFGUARD_CHAT_BACKOFF_MS: positiveInt(1_000),
+  KFGUARD_CHAT_TIMEOUT_MS: positiveInt(15_000),
   KFGUARD_WORKFLOW: z.string().default(WORKFLOW_NAME),
   /** Where deployments keep the blueprint package and hydrated manifests between stages. */
   KFGUARD_ARTIFACTS_BUCKET: z.string().default('kfguard-artifacts'),
@@ -98,7 +99,7 @@ export interface RuntimeConfig {
     chatOrigin?: string;
   };
   secrets: { chatWebhook?: string; smtpUrl?: string };
-  chat: { perWindow: number; windowMs: number; backoffMs: number };
+  chat: { perWindow: number; windowMs: number; backoffMs: number; timeoutMs: number };
   email: { from: string; to: string[] };
   dashboardUrl?: string;
   workflow: string;
@@ -134,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       chatOrigin: e.KFGUARD_CHAT_API_ORIGIN,
     },
     secrets: { chatWebhook: e.KFGUARD_CHAT_WEBHOOK_SECRET, smtpUrl: e.KFGUARD_SMTP_URL_SECRET },
-    chat: { perWindow: e.KFGUARD_CHAT_PER_MINUTE, windowMs: e.KFGUARD_CHAT_WINDOW_MS, backoffMs: e.KFGUARD_CHAT_BACKOFF_MS },
+    chat: { perWindow: e.KFGUARD_CHAT_PER_MINUTE, windowMs: e.KFGUARD_CHAT_WINDOW_MS, backoffMs: e.KFGUARD_CHAT_BACKOFF_MS, timeoutMs: e.KFGUARD_CHAT_TIMEOUT_MS },
     email: { from: e.KFGUARD_EMAIL_FROM, to: e.KFGUARD_EMAIL_TO.split(',').map((address) => address.trim()).filter(Boolean) },
     dashboardUrl: e.KFGUARD_DASHBOARD_URL,
     workflow: e.KFGUARD_WORKFLOW,

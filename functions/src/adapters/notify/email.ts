@@ -16,7 +16,8 @@ async function transportFor(smtpUrl: string): Promise<Transporter> {
   const cached = transports.get(smtpUrl);
   if (cached) return cached;
   const { createTransport } = await import('nodemailer');
-  const transport = createTransport(smtpUrl);
+  // nodemailer waits up to an hour on a silent socket; a notifier must give up well inside its deadline and let Pub/Sub retry.
+  const transport = createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   transports.set(smtpUrl, transport);
   return transport;
 }

@@ -4,7 +4,7 @@ import { NotificationRequestSchema, type NotificationRequest } from '../../core/
 import { runtimeConfig } from '../config.js';
 import { firestore } from '../firestore/client.js';
 import { NotificationStore, type Channel, type ChannelState, type NotificationRecord } from '../firestore/notifications.js';
-import { ChatError, parseChatWebhook, postChatMessage, SpaceQuota } from '../notify/chat.js';
+import { ChatError, parseChatWebhook, postChatMessage, SpaceQuota, type ChatSendOptions } from '../notify/chat.js';
 import { EmailError, sendEmail } from '../notify/email.js';
 import type { Logger } from '../logger.js';
 import { resolveSecret, SecretNotConfiguredError } from '../secrets.js';
@@ -49,16 +49,16 @@ function chatWebhook(logger: Logger): Promise<string | undefined> {
   return channelSecret('chat', runtimeConfig().secrets.chatWebhook, logger);
 }
 
+function chatSendOptions(requestId: string): ChatSendOptions {
+  const config = runtimeConfig();
+  return { requestId, originOverride: config.endpoints.chatOrigin, baseDelayMs: config.chat.backoffMs, timeoutMs: config.chat.timeoutMs };
+}
+
 /** Sends what earlier messages folded into the digest, if the space has room for one more message. */
 async function flushDigest(store: NotificationStore, webhook: string, context: HandlerContext): Promise<void> {
   const folded = await store.folded();
   if (folded.length === 0 || !spaceQuota().tryTake(parseChatWebhook(webhook).space)) return;
-  const config = runtimeConfig();
-  await postChatMessage(webhook, chatDigest(folded.map((item) => item.request), config.dashboardUrl), {
-    requestId: `digest-${folded[0]!.id}-${folded.length}`,
-    originOverride: config.endpoints.chatOrigin,
-    baseDelayMs: config.chat.backoffMs,
-  });
+  await postChatMessage(webhook, chatDigest(folded.map((item) => item.request), runtimeConfig().dashboardUrl), chatSendOptions(`digest-${folded[0]!.id}-${folded.length}`));
   await Promise.all(folded.map((item) => store.setChannel(item.id, 'chat', 'digested')));
   context.logger.info(`sent a digest of ${folded.length} folded notifications`);
 }
@@ -77,7 +77,7 @@ async function deliverChat(store: NotificationStore, request: NotificationReques
   if (!spaceQuota().tryTake(space)) return 'folded';
   const config = runtimeConfig();
   try {
-    await postChatMessage(webhook, chatMessage(request, config.dashboardUrl), { requestId: request.id, originOverride: config.endpoints.chatOrigin, baseDelayMs: config.chat.backoffMs });
+    await postChatMessage(webhook, chatMessage(request, config.dashboardUrl), chatSendOptions(request.id));
     return 'delivered';
   } catch (error) {
     if (error instanceof ChatError && !error.transient) {
