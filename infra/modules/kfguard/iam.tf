@@ -29,6 +29,8 @@ locals {
       { project = local.management_project, role = "roles/container.viewer", who = "stageRunner" },
       { project = local.management_project, role = "projects/${local.management_project}/roles/${local.crd_patcher_role}", who = "stageRunner" },
       { project = var.project_id, role = "roles/workflows.invoker", who = "deployTrigger" },
+      # A start taken over after a crash first looks for the execution by its deployment label.
+      { project = var.project_id, role = "roles/workflows.viewer", who = "deployTrigger" },
       # workflows.callbacks.send, to report a stage's result.
       { project = var.project_id, role = "roles/workflows.invoker", who = "stageRunner" },
       { project = var.project_id, role = "roles/cloudbuild.builds.editor", who = "stageRunner" },
@@ -42,8 +44,9 @@ locals {
       # apply: Config Connector resources into the management cluster's namespace.
       { project = local.management_project, role = "roles/container.developer", who = "builds" },
     ],
-    # apply: Kubeflow into the new cluster; endpoint: the IAP cloud endpoint (#36).
-    [for pair in setproduct(local.deploy_projects, ["roles/container.developer", "roles/servicemanagement.admin"]) : { project = pair[0], role = pair[1], who = "builds" }],
+    # endpoint: Kubeflow into the new cluster and the IAP cloud endpoint (#36).
+    # mirror: the blueprint's image-copy build runs in the Kubeflow project.
+    [for pair in setproduct(local.deploy_projects, ["roles/container.developer", "roles/servicemanagement.admin", "roles/cloudbuild.builds.editor"]) : { project = pair[0], role = pair[1], who = "builds" }],
   )
 }
 

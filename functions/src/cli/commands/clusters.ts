@@ -57,7 +57,7 @@ export function registerClusters(program: Command, io: CliIo): void {
       }
       const rows = [['CLUSTER', 'NETWORK', 'CONTROL PLANE', 'LAST SWEEP', 'OPEN']];
       for (const cluster of list) {
-        rows.push([cluster.key, cluster.model.network ?? '', cluster.model.masterCidr ?? '', cluster.lastSweep ? `${cluster.lastSweep.at} ${cluster.lastSweep.status}` : 'never', String(cluster.lastSweep?.openFindings ?? '')]);
+        rows.push([cluster.key, cluster.model.network ?? '', cluster.model.masterCidr ?? '', cluster.lastSweep ? `${cluster.lastSweep.at} ${cluster.lastSweep.status}${cluster.lastSweep.unreadSources?.length ? ` (unread: ${cluster.lastSweep.unreadSources.join(', ')})` : ''}` : 'never', String(cluster.lastSweep?.openFindings ?? '')]);
       }
       await write(io.stdout, list.length === 0 ? 'No clusters registered (kfguard clusters add).\n' : `${columns(rows)}\n`);
     });

@@ -55,6 +55,8 @@ export interface DashboardCluster {
   lastSweepStatus: string;
   openFindings: number | null;
   error: string | null;
+  /** What the last sweep could not read: its findings stay open until it can. */
+  unreadSources: string[];
 }
 
 export interface DashboardModel {
@@ -148,6 +150,7 @@ function dashboardCluster(cluster: RegisteredCluster): DashboardCluster {
     lastSweepStatus: cluster.lastSweep?.status ?? 'never swept',
     openFindings: cluster.lastSweep?.openFindings ?? null,
     error: cluster.lastSweep?.error ?? null,
+    unreadSources: [...(cluster.lastSweep?.unreadSources ?? [])],
   };
 }
 

@@ -98,7 +98,7 @@ function deploymentHtml(deployment: DashboardDeployment): string {
 }
 
 function clusterRow(cluster: DashboardCluster): string {
-  return `<tr data-cluster="${escapeHtml(cluster.key)}"><td>${escapeHtml(cluster.name)}</td><td>${escapeHtml(cluster.project)}</td><td>${escapeHtml(cluster.location)}</td><td>${escapeHtml(cluster.lastSweepAt ?? '—')}</td><td>${escapeHtml(cluster.lastSweepStatus)}${cluster.error ? `: ${escapeHtml(cluster.error)}` : ''}</td><td>${cluster.openFindings ?? '—'}</td></tr>`;
+  return `<tr data-cluster="${escapeHtml(cluster.key)}"><td>${escapeHtml(cluster.name)}</td><td>${escapeHtml(cluster.project)}</td><td>${escapeHtml(cluster.location)}</td><td>${escapeHtml(cluster.lastSweepAt ?? '—')}</td><td>${escapeHtml(cluster.lastSweepStatus)}${cluster.error ? `: ${escapeHtml(cluster.error)}` : ''}${cluster.unreadSources.length > 0 ? `<div class="meta">could not read ${escapeHtml(cluster.unreadSources.join(', '))}; their findings stay open</div>` : ''}</td><td>${cluster.openFindings ?? '—'}</td></tr>`;
 }
 
 /** The whole page: server-rendered, no framework, one small script for the copy buttons. */

@@ -7,12 +7,12 @@ export function renderDeploymentList(deployments: readonly DeploymentRecord[]): 
   return `${columns(rows)}\n`;
 }
 
-/** One deployment and its stages in order: status, attempts, start, duration and what each reported. */
+/** One deployment and its stages in order: status, attempts (the workflow's retries), polls while waiting, start, duration and what each reported. */
 export function renderDeploymentTimeline(deployment: DeploymentRecord, stages: readonly StageRecord[], now: Date): string {
   const header = `${deployment.id}: ${deployment.status}${deployment.failedStage ? ` at ${deployment.failedStage}: ${deployment.reason ?? ''}` : ''}\n`;
   const rows = [
-    ['STAGE', 'STATUS', 'ATTEMPTS', 'STARTED', 'DURATION', 'DETAIL'],
-    ...orderedStages(stages).map((s) => [s.stage, s.status, String(s.attempt), s.startedAt, formatSeconds(stageSeconds(s, now)), (s.reason ?? '').slice(0, 120)]),
+    ['STAGE', 'STATUS', 'ATTEMPTS', 'POLLS', 'STARTED', 'DURATION', 'DETAIL'],
+    ...orderedStages(stages).map((s) => [s.stage, s.status, String(s.attempt), String(s.polls), s.startedAt, formatSeconds(stageSeconds(s, now)), (s.reason ?? '').slice(0, 120)]),
   ];
   return `${header}${columns(rows)}\n`;
 }
