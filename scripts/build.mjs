@@ -27,23 +27,24 @@ const common = {
 };
 
 /**
- * Small pure-JavaScript libraries are inlined into each function's bundle: one file parses faster
- * than a hundred small modules, which is most of a cold start after the Firestore client. Google's
- * clients stay external: they load their protos from their own package folders.
+ * Small pure-JavaScript libraries are inlined into each bundle (the CLI and every function): one
+ * minified file parses faster than a few hundred small modules, which is most of a cold start
+ * after the Firestore client. Google's clients stay external: they load their protos from their
+ * own package folders.
  */
 const INLINED = ['zod', 'yaml', 'ipaddr.js'];
 // esbuild's ESM output has no `require`; yaml's Node build (CommonJS) requires node:process.
 const REQUIRE_SHIM = "import { createRequire as __kfguardCreateRequire } from 'node:module'; const require = __kfguardCreateRequire(import.meta.url);";
 
-function functionBuildOptions() {
+function bundleOptions() {
   const root = JSON.parse(readFileSync('package.json', 'utf8'));
-  const external = Object.keys(root.dependencies).filter((name) => !INLINED.includes(name));
+  const external = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((name) => !INLINED.includes(name));
   const { packages: _allExternal, ...rest } = common;
   return { ...rest, minify: true, external: [...external, ...external.map((name) => `${name}/*`)], banner: { js: REQUIRE_SHIM } };
 }
 
 async function buildCli() {
-  await build({ ...common, entryPoints: { cli: 'functions/src/cli/index.ts' }, outdir: 'dist' });
+  await build({ ...bundleOptions(), entryPoints: { cli: 'functions/src/cli/index.ts' }, outdir: 'dist' });
 }
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
@@ -91,7 +92,7 @@ function filesUnder(dir) {
 async function buildFunction(name) {
   const outdir = join(FUNCTIONS_OUT, name);
   rmSync(outdir, { recursive: true, force: true });
-  const result = await build({ ...functionBuildOptions(), entryPoints: { index: join(FUNCTIONS_SOURCE, `${name}.ts`) }, outdir, metafile: true });
+  const result = await build({ ...bundleOptions(), entryPoints: { index: join(FUNCTIONS_SOURCE, `${name}.ts`) }, outdir, metafile: true });
   const { eager, lazy } = packagesOf(result.metafile, outdir);
   const root = JSON.parse(readFileSync('package.json', 'utf8'));
   const dependencies = Object.fromEntries([...eager, ...lazy].sort().map((pkg) => [pkg, installedVersion(pkg)]));

@@ -32,6 +32,8 @@ function firewallExport(count: number): unknown[] {
 export interface CheckBench {
   rules: number;
   seconds: number;
+  /** `kfguard --version`: what starting the CLI costs, before any checking. */
+  startSeconds: number;
   findings: number;
 }
 
@@ -42,9 +44,10 @@ export async function benchCheck(count: number): Promise<CheckBench> {
   writeFileSync(rulesFile, JSON.stringify(firewallExport(count)));
   const out = `${CORPUS_DIR}/check-${count}.json`;
   const flags = ['--master-cidr', '172.16.0.32/28', '--node-cidr', '10.10.10.0/24', '--pod-cidr', '10.1.0.0/16', '--manifests', 'functions/samples/kubeflow-webhooks.yaml'];
+  const start = await measure(process.execPath, ['bin/kfguard.js', '--version']);
   const run = await measure(process.execPath, ['bin/kfguard.js', 'check', '--gcloud', rulesFile, ...flags, '--format', 'json', '--fail-on', 'none'], { stdoutFile: out });
   if (run.exitCode !== 0) throw new Error(`kfguard check exited ${run.exitCode}`);
   const { readFile } = await import('node:fs/promises');
   const report = JSON.parse(await readFile(out, 'utf8')) as { findings: unknown[]; stats: { firewallRules: number } };
-  return { rules: report.stats.firewallRules, seconds: run.seconds, findings: report.findings.length };
+  return { rules: report.stats.firewallRules, seconds: run.seconds, startSeconds: start.seconds, findings: report.findings.length };
 }

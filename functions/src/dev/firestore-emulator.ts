@@ -49,7 +49,7 @@ export class LocalFirestore {
     return new LocalFirestore(server, port, calls);
   }
 
-  /** How many calls of a Firestore RPC (`Commit`, `RunQuery`...) the emulator has received: what the benchmark's commits per event come from. */
+  /** How many calls of a Firestore RPC (`Commit`, `RunQuery`...) the emulator has received, and of those that failed (`Commit:failed`): what the benchmark's commits per event come from. */
   callCount(method: string): number {
     return this.calls.get(method) ?? 0;
   }
@@ -73,9 +73,16 @@ function countCalls(server: GrpcServer): Map<string, number> {
   for (const [path, handler] of server.handlers) {
     const method = path.slice(path.lastIndexOf('/') + 1);
     const answer = handler.func;
-    handler.func = (...args) => {
-      calls.set(method, (calls.get(method) ?? 0) + 1);
-      answer(...args);
+    handler.func = (call, ...rest) => {
+      const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+      count(method);
+      // Unary calls answer through a callback: count the ones that failed (a lost create race, say).
+      const [callback] = rest;
+      if (typeof callback !== 'function') return answer(call, ...rest);
+      answer(call, (error: unknown, ...results: unknown[]) => {
+        if (error) count(`${method}:failed`);
+        (callback as (...args: unknown[]) => void)(error, ...results);
+      });
     };
   }
   return calls;

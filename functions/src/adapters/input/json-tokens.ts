@@ -105,19 +105,25 @@ export function elementLines(text: string): Map<string, number> {
   return lines;
 }
 
-/** `FILE:LINE` for a path in a JSON document; a path not indexed takes its nearest indexed ancestor's line. */
-export function jsonLocator(text: string, file: string): (path: string) => string {
+/**
+ * Names an element of a JSON document `FILE[3]`, or `FILE:LINE` (a path not indexed takes its
+ * nearest indexed ancestor's line).
+ */
+export function jsonLocator(text: string, file: string): { name(path: string): string; line(path: string): string } {
   let lines: Map<string, number> | undefined;
-  return (path) => {
-    // Only a rejection needs a line: the document is indexed the first time one is asked for.
-    lines ??= elementLines(text);
-    for (let at = path; ; ) {
-      const line = lines.get(at);
-      if (line !== undefined) return `${file}:${line}`;
-      const parent = at.replace(/(\[\d+\]|\.[^.[]*)$/, '');
-      if (parent === at) return `${file}${path}`;
-      at = parent;
-    }
+  return {
+    name: (path) => `${file}${path}`,
+    line: (path) => {
+      // Only a rejection needs a line: the document is indexed the first time one is asked for.
+      lines ??= elementLines(text);
+      for (let at = path; ; ) {
+        const line = lines.get(at);
+        if (line !== undefined) return `${file}:${line}`;
+        const parent = at.replace(/(\[\d+\]|\.[^.[]*)$/, '');
+        if (parent === at) return `${file}${path}`;
+        at = parent;
+      }
+    },
   };
 }
 
@@ -135,7 +141,7 @@ export function syntaxErrorLine(text: string): number {
 
 export interface LocatedJson {
   value: unknown;
-  locate(path: string): string;
+  locate: ReturnType<typeof jsonLocator>;
 }
 
 /** A JSON file, parsed, with a way to name where each of its elements starts. */

@@ -64,7 +64,7 @@ async function addOperations(analyzer: Analyzer, files: string[]): Promise<void>
     for (const [operation, path] of operationList(value)) {
       const parsed = GkeOperationSchema.safeParse(operation);
       if (parsed.success) analyzer.addOperation(operationStateFromApi(parsed.data));
-      else analyzer.reject(locate(path), `not a GKE operation: ${zodIssueText(parsed.error)}`);
+      else analyzer.reject(locate.line(path), `not a GKE operation: ${zodIssueText(parsed.error)}`);
     }
   }
 }

@@ -197,11 +197,16 @@ function converterFor(record: Record<string, unknown>): Converter | undefined {
 }
 
 /** Where each value of an export was read from, by its path in the document: "" for all of it, "[3]", ".items[2]". */
-export type ExportLocator = (path: string) => Location;
+/** Where an element of an export is: by name (`FILE[3]`) for what is kept, by `FILE:LINE` for a rejection, which may cost a pass over the whole document. */
+export interface ExportLocator {
+  name(path: string): Location;
+  line(path: string): Location;
+}
 
 /** Adds one value of a JSON export read from `location` (its elements are named `location[3]`). */
 export function addExportValue(value: unknown, location: Location, sink: ConfigSink): void {
-  addExportDocument(value, (path) => `${location}${path}`, sink);
+  const named = (path: string) => `${location}${path}`;
+  addExportDocument(value, { name: named, line: named }, sink);
 }
 
 /**
@@ -215,7 +220,7 @@ export function addExportDocument(value: unknown, locate: ExportLocator, sink: C
     return;
   }
   if (value === null || typeof value !== 'object') {
-    sink.reject(locate(path), 'expected a JSON object or array of objects');
+    sink.reject(locate.line(path), 'expected a JSON object or array of objects');
     return;
   }
   const record = value as Record<string, unknown>;
@@ -223,20 +228,21 @@ export function addExportDocument(value: unknown, locate: ExportLocator, sink: C
     addExportDocument(record['items'], locate, sink, `${path}.items`);
     return;
   }
-  const location = locate(path);
+  const location = locate.name(path);
+  const located: ConfigSink = { ...sink, reject: (where, reason) => sink.reject(where === location ? locate.line(path) : where, reason) };
   if (typeof record['apiVersion'] === 'string' && typeof record['kind'] === 'string') {
-    addKubeObject(value, location, sink);
+    addKubeObject(value, location, located);
     return;
   }
   const converter = converterFor(record);
   if (!converter) {
-    sink.reject(location, 'not a recognised export (firewall rule, route, router, managed zone, record set, subnetwork, cluster or Kubernetes object)');
+    located.reject(location, 'not a recognised export (firewall rule, route, router, managed zone, record set, subnetwork, cluster or Kubernetes object)');
     return;
   }
   try {
-    converter(value, location, sink);
+    converter(value, location, located);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    sink.reject(location, error.message);
+    located.reject(location, error.message);
   }
 }
