@@ -6,6 +6,7 @@ import { fixtureJson } from '../helpers/fixtures.js';
 import { TOPICS } from '../../functions/src/core/pipeline/names.js';
 import { forgetSecrets } from '../../functions/src/adapters/secrets.js';
 import type { NotificationRequest } from '../../functions/src/core/pipeline/notification.js';
+import { findingOpened } from '../helpers/notifications.js';
 
 /**
  * Hostile input through the deployed path: the real Pub/Sub client publishes to the local Pub/Sub,
@@ -103,27 +104,7 @@ describe('logSink refuses hostile messages and keeps going', () => {
   });
 });
 
-function notification(id: string, title: string): NotificationRequest {
-  return {
-    id,
-    kind: 'finding-opened',
-    createdAt: new Date().toISOString(),
-    finding: {
-      id: id.replace(/-v\d+$/, ''),
-      rule: 'webhook-port-blocked',
-      severity: 'error',
-      title,
-      status: 'open',
-      count: 1,
-      cluster: 'acme-ml-prod/us-central1/kf-prod',
-      explanation: 'The control plane cannot reach tcp:15017.',
-      fix: 'Allow tcp:15017 from the control plane.',
-      command: null,
-      firstSeen: null,
-      lastSeen: null,
-    },
-  };
-}
+const notification = (id: string, title: string): NotificationRequest => findingOpened(id, { title, count: 1, cluster: 'acme-ml-prod/us-central1/kf-prod', command: null });
 
 describe('notifier', () => {
   const hostileWebhooks = [

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalFirestore } from '../../functions/src/dev/firestore-emulator.js';
-import { TcpProxy, type ProxyMode } from '../../functions/src/dev/tcp-proxy.js';
+import type { ProxyMode } from '../../functions/src/dev/tcp-proxy.js';
 import { corpusEntries } from '../../functions/src/dev/corpus.js';
 import { diagnoseEntry } from '../../functions/src/core/diagnosis/engine.js';
 import { emptyClusterModel } from '../../functions/src/core/model/cluster.js';
+import { startProxiedFirestore } from '../helpers/firestore.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 /**
@@ -16,15 +16,12 @@ import { startTestStack, type TestStack } from '../helpers/stack.js';
 const FAULT_WINDOW_MS = 2000;
 const COPIES = 3;
 
-let emulator: LocalFirestore;
-let proxy: TcpProxy;
+let firestore: Awaited<ReturnType<typeof startProxiedFirestore>>;
 let t: TestStack;
 
 beforeAll(async () => {
-  emulator = await LocalFirestore.start();
-  proxy = await TcpProxy.start('127.0.0.1', emulator.port);
   // The functions reach Firestore only through the proxy, which the test turns faulty.
-  process.env['FIRESTORE_EMULATOR_HOST'] = proxy.host;
+  firestore = await startProxiedFirestore();
   t = await startTestStack({
     functions: ['logSink', 'notifier'],
     push: { minBackoffMs: 100, maxBackoffMs: 1000, maxDeliveryAttempts: 40, requestTimeoutMs: 20_000, maxInFlight: 8 },
@@ -34,9 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
-  await proxy?.stop();
-  emulator?.stop();
-  delete process.env['FIRESTORE_EMULATOR_HOST'];
+  await firestore?.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,10 +39,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Publishes every entry COPIES times while Firestore behaves as `mode`, then restores it. */
 async function stormDuring(mode: ProxyMode, entries: readonly Record<string, unknown>[]): Promise<{ deliveries: number; acked: number }> {
   const published = t.publishEntries(entries.flatMap((entry) => Array<Record<string, unknown>>(COPIES).fill(entry)));
-  proxy.setMode(mode);
+  firestore.proxy.setMode(mode);
   await sleep(FAULT_WINDOW_MS);
   const during = t.stack.pubsub.stats();
-  proxy.setMode('up');
+  firestore.proxy.setMode('up');
   await published;
   return during;
 }

@@ -1,5 +1,6 @@
 import { Firestore } from '@google-cloud/firestore';
 import { LocalFirestore } from '../../functions/src/dev/firestore-emulator.js';
+import { TcpProxy } from '../../functions/src/dev/tcp-proxy.js';
 
 export interface TestFirestore {
   host: string;
@@ -30,6 +31,24 @@ export async function startTestFirestore(projectId = 'kfguard-test'): Promise<Te
     stop: async () => {
       await db.terminate();
       local?.stop();
+    },
+  };
+}
+
+/**
+ * The in-process emulator behind a TCP relay the test can make faulty, with FIRESTORE_EMULATOR_HOST
+ * pointing at the relay: functions started after this reach Firestore only through it.
+ */
+export async function startProxiedFirestore(): Promise<{ proxy: TcpProxy; stop(): Promise<void> }> {
+  const emulator = await LocalFirestore.start();
+  const proxy = await TcpProxy.start('127.0.0.1', emulator.port);
+  process.env['FIRESTORE_EMULATOR_HOST'] = proxy.host;
+  return {
+    proxy,
+    stop: async () => {
+      await proxy.stop();
+      emulator.stop();
+      delete process.env['FIRESTORE_EMULATOR_HOST'];
     },
   };
 }

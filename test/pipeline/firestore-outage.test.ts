@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { LocalFirestore } from '../../functions/src/dev/firestore-emulator.js';
-import { TcpProxy } from '../../functions/src/dev/tcp-proxy.js';
 import { corpusEntries } from '../../functions/src/dev/corpus.js';
 import { diagnoseEntry } from '../../functions/src/core/diagnosis/engine.js';
 import { emptyClusterModel } from '../../functions/src/core/model/cluster.js';
+import { startProxiedFirestore } from '../helpers/firestore.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
-let emulator: LocalFirestore;
-let proxy: TcpProxy;
+let firestore: Awaited<ReturnType<typeof startProxiedFirestore>>;
 let t: TestStack;
 
 beforeAll(async () => {
-  emulator = await LocalFirestore.start();
-  proxy = await TcpProxy.start('127.0.0.1', emulator.port);
   // The stack's functions reach Firestore only through the proxy, which the test can cut.
-  process.env['FIRESTORE_EMULATOR_HOST'] = proxy.host;
+  firestore = await startProxiedFirestore();
   t = await startTestStack({
     functions: ['logSink'],
     push: { minBackoffMs: 200, maxBackoffMs: 1000, maxDeliveryAttempts: 30, requestTimeoutMs: 5000, maxInFlight: 4 },
@@ -24,8 +20,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
-  await proxy?.stop();
-  emulator?.stop();
+  await firestore?.stop();
 });
 
 it('loses and double-counts nothing across a Firestore outage and the redeliveries it causes', async () => {
@@ -34,11 +29,11 @@ it('loses and double-counts nothing across a Firestore outage and the redeliveri
   const expected = entries.filter((entry) => diagnoseEntry(entry, { model }).kind === 'finding').length;
   await t.publishEntries(entries.slice(0, 80));
   await t.settle();
-  proxy.setDown(true);
+  firestore.proxy.setDown(true);
   const during = t.publishEntries(entries.slice(80, 160));
   await new Promise((resolve) => setTimeout(resolve, 2500));
   const failedSoFar = t.stack.pubsub.stats();
-  proxy.setDown(false);
+  firestore.proxy.setDown(false);
   await during;
   await t.publishEntries(entries.slice(160));
   await t.settle(90_000);

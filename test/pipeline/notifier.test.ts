@@ -6,6 +6,7 @@ import { TOPICS } from '../../functions/src/core/pipeline/names.js';
 import { LOCAL_CHAT_WEBHOOK } from '../../functions/src/dev/stack.js';
 import { ProtoPackage, RpcError, startFakeServer, type FakeServer, type RecordedCall } from '../../functions/src/dev/fakes/grpc-protos.js';
 import type { NotificationRequest } from '../../functions/src/core/pipeline/notification.js';
+import { findingOpened } from '../helpers/notifications.js';
 
 /** What Secret Manager answers for a version name, in turn (the last answer repeats): a value, or a gRPC status. */
 type SecretAnswer = { value: string } | { code: status };
@@ -69,27 +70,7 @@ beforeEach(async () => {
 
 const deniedEntry = (id: string) => ({ ...fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === id) });
 
-function request(id: string, title = 'Control plane cannot reach an admission webhook port'): NotificationRequest {
-  return {
-    id,
-    kind: 'finding-opened',
-    createdAt: new Date().toISOString(),
-    finding: {
-      id: id.replace(/-v\d+$/, ''),
-      rule: 'webhook-port-blocked',
-      severity: 'error',
-      title,
-      status: 'open',
-      count: 3,
-      cluster: 'kf-test-project/us-central1/kf-test',
-      explanation: 'The control plane cannot reach tcp:15017 <istiod>.',
-      fix: 'Allow tcp:15017 from the control plane.',
-      command: 'gcloud compute firewall-rules create kf-allow-webhook-tcp-15017 --allow=tcp:15017',
-      firstSeen: null,
-      lastSeen: null,
-    },
-  };
-}
+const request = (id: string, title?: string): NotificationRequest => findingOpened(id, title ? { title } : {});
 
 async function notify(...requests: NotificationRequest[]): Promise<void> {
   const topic = t.pubsub.topic(TOPICS.notifications);
