@@ -40,7 +40,8 @@ function bundleOptions() {
   const root = JSON.parse(readFileSync('package.json', 'utf8'));
   const external = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((name) => !INLINED.includes(name));
   const { packages: _allExternal, ...rest } = common;
-  return { ...rest, minify: true, external: [...external, ...external.map((name) => `${name}/*`)], banner: { js: REQUIRE_SHIM } };
+  // yaml's ES module build (the one it ships for browsers, same code) lets esbuild drop what a bundle never calls.
+  return { ...rest, minify: true, alias: { yaml: './node_modules/yaml/browser/index.js' }, external: [...external, ...external.map((name) => `${name}/*`)], banner: { js: REQUIRE_SHIM } };
 }
 
 async function buildCli() {
