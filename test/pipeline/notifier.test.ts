@@ -7,6 +7,7 @@ import { LOCAL_CHAT_WEBHOOK } from '../../functions/src/dev/stack.js';
 import { ProtoPackage, RpcError, startFakeServer, type FakeServer, type RecordedCall } from '../../functions/src/dev/fakes/grpc-protos.js';
 import type { NotificationRequest } from '../../functions/src/core/pipeline/notification.js';
 import { findingOpened } from '../helpers/notifications.js';
+import { forgetSecrets } from '../../functions/src/adapters/secrets.js';
 
 /** What Secret Manager answers for a version name, in turn (the last answer repeats): a value, or a gRPC status. */
 type SecretAnswer = { value: string } | { code: status };
@@ -32,8 +33,11 @@ function startSecretManager(): Promise<FakeServer> {
   });
 }
 
+/** Long enough that a burst is delivered within one window however loaded the machine is. */
+const QUOTA_WINDOW_MS = 6000;
 let t: TestStack;
 let secretManager: FakeServer;
+let space = '';
 const logLines: string[] = [];
 beforeAll(async () => {
   secretManager = await startSecretManager();
@@ -43,7 +47,7 @@ beforeAll(async () => {
     env: {
       KFGUARD_CHAT_BACKOFF_MS: '50',
       KFGUARD_CHAT_PER_MINUTE: '5',
-      KFGUARD_CHAT_WINDOW_MS: '1500',
+      KFGUARD_CHAT_WINDOW_MS: String(QUOTA_WINDOW_MS),
       KFGUARD_DASHBOARD_URL: 'http://127.0.0.1:9/dashboard',
       KFGUARD_SECRETMANAGER_ENDPOINT: `127.0.0.1:${secretManager.port}`,
     },
@@ -64,8 +68,10 @@ beforeEach(async () => {
   logLines.splice(0);
   secretAnswers.clear();
   secretCalls.splice(0);
-  // Let the quota window of the previous test pass.
-  await new Promise((resolve) => setTimeout(resolve, 1600));
+  // A space of its own for each test: no test spends another's quota.
+  space = `AAAAtest${expect.getState().currentTestName!.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
+  process.env['KFGUARD_LOCAL_CHAT_WEBHOOK'] = LOCAL_CHAT_WEBHOOK.replace('AAAAkfguard', space);
+  forgetSecrets();
 });
 
 const deniedEntry = (id: string) => ({ ...fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === id) });
@@ -84,7 +90,7 @@ describe('notifier: Google Chat and email', () => {
     await t.settle();
     expect(t.stack.chat.messages).toHaveLength(1);
     const [message] = t.stack.chat.messages;
-    expect(message!.space).toBe('AAAAkfguard');
+    expect(message!.space).toBe(space);
     const card = (message!.body as any).cardsV2[0].card;
     expect(card.header.title).toBe('kfguard: New finding');
     const text = JSON.stringify(card.sections[0].widgets);
@@ -131,7 +137,7 @@ describe('notifier: Google Chat and email', () => {
     const folded = (await t.db.collection('notifications').where('chatState', '==', 'folded').get()).size;
     expect(folded).toBe(3);
     expect(t.stack.smtp.messages).toHaveLength(8);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, QUOTA_WINDOW_MS + 100));
     await notify({ id: 'flush-1', kind: 'flush', createdAt: new Date().toISOString() });
     expect(t.stack.chat.messages).toHaveLength(6);
     expect((t.stack.chat.messages[5]!.body as any).cardsV2[0].card.header.title).toBe('kfguard digest: 3 notifications');
