@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { spawnBin, type RunningBin } from '../helpers/cli.js';
+import { LOCAL_SERVERS } from '../../functions/src/dev/ports.js';
 import { ensureChromium, launchChromium, type ChromiumAvailability } from '../helpers/chromium.js';
 
 /**
@@ -14,12 +15,22 @@ import { ensureChromium, launchChromium, type ChromiumAvailability } from '../he
 const STARTUP_MS = 150_000;
 const ARTIFACTS = join(process.cwd(), 'test', '.artifacts');
 
-async function freePort(): Promise<number> {
+/** A base port with `count` free ports after it (bounded tries, at random in the unprivileged range). */
+async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+function portIsFree(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function portAnswers(url: string): Promise<boolean> {
@@ -83,7 +94,10 @@ describe('npm start: the incident through the real path, then the dashboard unti
     const notifications = report.slice(report.indexOf('== Notifications'), report.indexOf('== Dashboard =='));
     expect(notifications).toMatch(/chat {3}Deployment failed: kf-prod-2026-11-20 at wait-cluster/);
     expect(notifications).toMatch(/email {2}to platform-team@example\.com, ml-platform@acme\.example: \[kfguard\] Deployment failed/);
-    expect(notifications).toMatch(/chat {3}New finding: \[error\] A GKE operation is stuck/);
+    expect(notifications).toMatch(/chat {3}New finding: \[error\] /);
+    // One per new finding, plus the deployment's failure, on each channel.
+    const open = Number(/== Findings: (\d+) open/.exec(report)?.[1]);
+    expect(notifications).toContain(`${open + 1} Google Chat messages, ${open + 1} emails`);
     expect(report).toContain(`== Dashboard ==\n\n  ${dashboardUrl}`);
   });
 
@@ -177,11 +191,31 @@ describe('npm start: the incident through the real path, then the dashboard unti
     expect(await portAnswers(dashboardUrl)).toBe(false);
   });
 
-  it('starts again in the same folder, on the ports it is given', async () => {
-    const dashboardPort = await freePort();
-    const again = spawnBin(['demo', '--exit', '--dashboard-port', String(dashboardPort)], { cwd: folder });
+  it('starts again in the same folder, every server on the ports it is given', async () => {
+    const base = await freePortRange(LOCAL_SERVERS.length);
+    const again = spawnBin(['demo', '--exit', '--port-base', String(base)], { cwd: folder });
+    const listening = again.waitForStderr(/replaying the incident/, STARTUP_MS).then(() => readFileSync(join(folder, '.kfguard', 'dev.json'), 'utf8'));
+    const state = JSON.parse(await listening);
     expect(await again.exited(STARTUP_MS)).toBe(0);
-    expect(again.stdout()).toContain(`== Dashboard ==\n\n  http://127.0.0.1:${dashboardPort}/`);
+    expect(again.stdout()).toContain(`== Dashboard ==\n\n  http://127.0.0.1:${base}/`);
     expect(again.stdout()).toMatch(/failed at wait-cluster/);
+    const ports = JSON.stringify(state.endpoints).match(/127\.0\.0\.1:(\d+)/g)!.map((address) => Number(address.split(':')[1]));
+    expect(ports.length).toBeGreaterThan(10);
+    for (const port of ports) expect(port - base).toSatisfy((offset: number) => offset >= 0 && offset < LOCAL_SERVERS.length);
   }, STARTUP_MS + 10_000);
+
+  it('refuses a dashboard port that another server would take under --port-base', async () => {
+    const result = await spawnBin(['demo', '--exit', '--port-base', '20000', '--dashboard-port', '20005'], { cwd: folder });
+    expect(await result.exited(30_000)).toBe(2);
+    expect(result.stderr()).toMatch(/--dashboard-port 20005 is \w+'s port under --port-base 20000/);
+  });
+
+  it('stops cleanly on Ctrl-C while the stack is still starting', async () => {
+    const early = spawnBin(['demo', '--dashboard-port', '0'], { cwd: folder });
+    await early.waitForStderr(/starting the local stack/, 30_000);
+    early.child.kill('SIGINT');
+    expect(await early.exited(60_000)).toBe(0);
+    expect(early.stderr()).toMatch(/kfguard: stopped\n$/);
+    expect(existsSync(join(folder, '.kfguard', 'dev.json'))).toBe(false);
+  }, 90_000);
 });

@@ -16,6 +16,16 @@ export const DevStateSchema = z.object({
 });
 export type DevState = z.infer<typeof DevStateSchema>;
 
+/** Whether the process that wrote a state file still runs (signal 0 tests without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function readDevState(cwd: string): DevState | undefined {
   const path = join(cwd, DEV_STATE_FILE);
   if (!existsSync(path)) return undefined;
@@ -31,7 +41,8 @@ export function readDevState(cwd: string): DevState | undefined {
  */
 export function useLocalStackIfRunning(cwd: string, env: NodeJS.ProcessEnv): DevState | undefined {
   const state = readDevState(cwd);
-  if (!state) return undefined;
+  // A stack killed before it could clean up leaves its file behind: its ports answer nothing.
+  if (!state || !isAlive(state.pid)) return undefined;
   Object.assign(env, state.env);
   return state;
 }

@@ -40,6 +40,11 @@ export function checkPortSettings(settings: PortSettings): void {
   if (settings.dashboard !== undefined && (!Number.isInteger(settings.dashboard) || settings.dashboard < 0 || settings.dashboard > MAX_PORT)) {
     throw new RangeError(`--dashboard-port ${settings.dashboard}: not a port (0 picks a free one)`);
   }
+  const { base, dashboard } = settings;
+  if (base !== undefined && dashboard !== undefined && dashboard > base && dashboard < base + LOCAL_SERVERS.length) {
+    const taken = LOCAL_SERVERS[dashboard - base]!;
+    throw new RangeError(`--dashboard-port ${dashboard} is ${taken}'s port under --port-base ${base}: choose a port outside ${base}-${base + LOCAL_SERVERS.length - 1}, or ${base}`);
+  }
 }
 
 /** The port for a server: 0 means any free port. */

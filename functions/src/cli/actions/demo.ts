@@ -52,11 +52,11 @@ function demoRequest() {
   return parsed.request;
 }
 
-/** Prints each stage as it changes, until the deployment succeeds or fails (bounded). */
-async function followDeployment(io: CliIo, store: DeploymentStore, id: string): Promise<DeploymentRecord | undefined> {
+/** Prints each stage as it changes, until the deployment succeeds or fails (bounded), or Ctrl-C. */
+async function followDeployment(io: CliIo, store: DeploymentStore, id: string, stopping: () => boolean): Promise<DeploymentRecord | undefined> {
   const printed = new Map<string, string>();
   const deadline = Date.now() + DEPLOYMENT_TIMEOUT_MS;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stopping()) {
     for (const stage of orderedStages(await store.stages(id))) {
       const state = `${stage.status}${stage.attempt > 1 ? ` (attempt ${stage.attempt})` : ''}`;
       if (printed.get(stage.stage) === state) continue;
@@ -71,11 +71,20 @@ async function followDeployment(io: CliIo, store: DeploymentStore, id: string): 
   return store.get(id);
 }
 
+/** Notifications listed in the report; the rest are counted (all of them are in the recorders and on the dashboard's findings). */
+const NOTIFICATIONS_LISTED = 8;
+
+function listed(lines: string[]): string[] {
+  return lines.length > NOTIFICATIONS_LISTED ? [...lines.slice(0, NOTIFICATIONS_LISTED), `         … and ${lines.length - NOTIFICATIONS_LISTED} more`] : lines;
+}
+
 function notificationsSection(stack: DevStack): string {
   const chat = stack.chat.messages.map((message) => `  chat   ${String((message.body as { text?: string }).text ?? '').split('\n')[0]}`);
   const email = stack.smtp.messages.map((message) => `  email  to ${message.to.join(', ')}: ${message.subject}`);
-  const lines = [...chat, ...email];
-  return lines.length > 0 ? lines.join('\n') : '  (none)';
+  if (chat.length + email.length === 0) return '  (none)';
+  // The deployment's failure is what a person acts on first: it leads each list.
+  const first = (lines: string[]) => [...lines.filter((line) => line.includes('Deployment failed')), ...lines.filter((line) => !line.includes('Deployment failed'))];
+  return [`  ${chat.length} Google Chat messages, ${email.length} emails`, ...listed(first(chat)), ...listed(first(email))].join('\n');
 }
 
 async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord | undefined, dashboardUrl: string): Promise<void> {
@@ -100,6 +109,12 @@ async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord |
  */
 export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> {
   refuseSecondStack(io);
+  // Listening from the start: a Ctrl-C while the stack comes up or the deployment runs stops it cleanly.
+  let stopRequested = false;
+  const interrupted = io.untilInterrupted().then(() => {
+    stopRequested = true;
+  });
+  const stopping = () => stopRequested;
   say(io, 'starting the local stack: Firestore emulator, Pub/Sub, the functions, fake GKE, Compute, DNS, Kubernetes, Logging, Cloud Build and Workflows, a Chat recorder and an SMTP server');
   mkdirSync(join(io.cwd, '.kfguard'), { recursive: true });
   const functionLog = createWriteStream(join(io.cwd, FUNCTION_LOG));
@@ -113,21 +128,23 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     log: (line) => say(io, `  ${line}`),
   });
   try {
+    if (stopping()) return EXIT_OK;
     const request = demoRequest();
     await publishJson(TOPICS.deployRequests, serializableRequest(request), { deployment: request.id });
     say(io, `deploying ${request.name}: DeploymentRequest ${request.id} published to ${TOPICS.deployRequests}; the workflow runs each stage through stageRunner`);
     const entries = incidentEntries(new Date());
     await Promise.all(entries.map((entry) => publishJson(TOPICS.logEvents, entry, { 'logging.googleapis.com/timestamp': (entry as { timestamp: string }).timestamp })));
     say(io, `replaying the incident: ${entries.length} log entries published to ${TOPICS.logEvents}, as the Cloud Logging sink would`);
-    const deployment = await followDeployment(io, new DeploymentStore(firestore()), request.id);
+    const deployment = await followDeployment(io, new DeploymentStore(firestore()), request.id, stopping);
+    if (stopping()) return EXIT_OK;
     say(io, 'health sweep: live firewall rules, routes, DNS, NAT, webhooks, Config Connector and operations');
     stack.tick();
     await stack.pubsub.waitForIdle(SETTLE_TIMEOUT_MS);
     const dashboardUrl = stack.functionUrl('dashboard');
     await report(io, stack, deployment, dashboardUrl);
-    if (options.exit) return EXIT_OK;
+    if (options.exit || stopping()) return EXIT_OK;
     say(io, `running; the dashboard is at ${dashboardUrl}. In another terminal here: npx kfguard findings, npx kfguard deployments ${request.id} (the stack is in ${DEV_STATE_FILE}). Ctrl-C stops everything.`);
-    await io.untilInterrupted();
+    await interrupted;
     return EXIT_OK;
   } finally {
     say(io, 'stopping');

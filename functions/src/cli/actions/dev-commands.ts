@@ -1,6 +1,6 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { TOPICS } from '../../core/pipeline/names.js';
-import { readDevState, DEV_STATE_FILE, useLocalStackIfRunning } from '../../adapters/local-stack.js';
+import { isAlive, readDevState, DEV_STATE_FILE, useLocalStackIfRunning } from '../../adapters/local-stack.js';
 import { InputError, openInput } from '../../adapters/input/files.js';
 import { readLogStream } from '../../adapters/input/log-reader.js';
 import { DevStack } from '../../dev/stack.js';
@@ -19,6 +19,8 @@ export function refuseSecondStack(io: CliIo): void {
 /** `kfguard dev up`: start, print the endpoints, wait for Ctrl-C, stop cleanly. */
 export async function devUp(io: CliIo, options: { scenario?: string; sweepEvery: number; ports: PortSettings }): Promise<number> {
   refuseSecondStack(io);
+  // Listening from the start: a Ctrl-C while the servers come up still stops them all.
+  const interrupted = io.untilInterrupted();
   const scenario = options.scenario ? loadScenario(options.scenario) : undefined;
   const stack = await DevStack.start({
     scenario,
@@ -30,21 +32,13 @@ export async function devUp(io: CliIo, options: { scenario?: string; sweepEvery:
   });
   const state = stack.state();
   await write(io.stdout, `${READY_LINE} (project ${state.projectId}, endpoints in ${DEV_STATE_FILE}; dashboard ${stack.functionUrl('dashboard')})\n${JSON.stringify(state.endpoints, null, 2)}\n`);
-  await io.untilInterrupted();
+  await interrupted;
   await write(io.stderr, 'kfguard dev: stopping\n');
   await stack.stop();
   await write(io.stderr, 'kfguard dev: stopped\n');
   return EXIT_OK;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A spread-out choice of about `fraction` of the indexes (golden-ratio sequence): the same on every run. */
 function chosenForDuplicate(index: number, fraction: number): boolean {

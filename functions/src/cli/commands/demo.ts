@@ -14,6 +14,6 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
     DEMO_DASHBOARD_PORT,
   ).action(async (options: { exit?: boolean } & PortOptions) => {
     const { runDemo } = await import('../actions/demo.js');
-    setExit(await runDemo(io, { exit: Boolean(options.exit), ports: portSettings(options) }));
+    setExit(await runDemo(io, { exit: Boolean(options.exit), ports: portSettings(options, DEMO_DASHBOARD_PORT) }));
   });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkPortSettings, type PortSettings } from '../../dev/ports.js';
 import { UsageError, type CliIo } from '../io.js';
 
 function fraction(text: string): number {
@@ -26,13 +27,22 @@ export interface PortOptions {
 
 /** Where the local stack listens: the dashboard on its own port, everything else from a base port, or free ports. */
 export function addPortOptions(command: Command, dashboardDefault?: number): Command {
+  const otherwise = dashboardDefault === undefined ? 'a free one' : `${dashboardDefault}`;
   return command
-    .option('--port-base <port>', 'listen on consecutive ports from here (dashboard first; order in functions/src/dev/ports.ts) instead of free ports', port)
-    .option('--dashboard-port <port>', `the dashboard's port (0: a free one)${dashboardDefault === undefined ? '' : `; default ${dashboardDefault}`}`, port, dashboardDefault);
+    .option('--port-base <port>', 'listen on consecutive ports from here, the dashboard on the first (order in functions/src/dev/ports.ts), instead of free ports', port)
+    .option('--dashboard-port <port>', `the dashboard's port (0: a free one; default: the base port with --port-base, else ${otherwise})`, port);
 }
 
-export function portSettings(options: PortOptions): { base?: number; dashboard?: number } {
-  return { ...(options.portBase === undefined ? {} : { base: options.portBase }), ...(options.dashboardPort === undefined ? {} : { dashboard: options.dashboardPort }) };
+/** The ports asked for; a command's own dashboard default applies only when no base port was given. */
+export function portSettings(options: PortOptions, dashboardDefault?: number): PortSettings {
+  const dashboard = options.dashboardPort ?? (options.portBase === undefined ? dashboardDefault : undefined);
+  const settings = { ...(options.portBase === undefined ? {} : { base: options.portBase }), ...(dashboard === undefined ? {} : { dashboard }) };
+  try {
+    checkPortSettings(settings);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return settings;
 }
 
 export function registerDev(program: Command, io: CliIo, setExit: (code: number) => void): void {
