@@ -158,6 +158,25 @@ describe('healthSweep against the live APIs of the local stack', () => {
     });
   });
 
+  it('an outage of the Kubernetes API holds Config Connector findings open and invents no webhook findings', async () => {
+    await reset(liveScenario({ brokenConfigConnector: true }));
+    const before = (await sweep()).map((f) => [f.rule, f.status]);
+    expect(before).toEqual([
+      ['cnrm-resource-not-ready', 'open'],
+      ['cnrm-resource-not-ready', 'open'],
+    ]);
+    await withFunctionEnv(RESOLVE_FAST, async () => {
+      await sleep(800);
+      t.stack.kubernetes.setUnavailable('etcdserver: request timed out');
+      try {
+        expect((await sweep()).map((f) => [f.rule, f.status])).toEqual(before);
+        expect(await lastSweep()).toMatchObject({ status: 'error', unreadSources: expect.arrayContaining(['config-connector']) });
+      } finally {
+        t.stack.kubernetes.setUnavailable(undefined);
+      }
+    });
+  });
+
   it('an outage of Cloud Logging holds the backstop\'s findings open, and says so in lastSweep', async () => {
     await reset(liveScenario({ logging: [deniedEntry('held-open', minutesAgo(5))] }));
     expect((await sweep()).map((f) => [f.rule, f.status])).toEqual([['node-to-master-blocked', 'open']]);
