@@ -58,7 +58,7 @@ const EnvSchema = z.object({
   KFGUARD_ARTIFACTS_BUCKET: z.string().default('kfguard-artifacts'),
   KFGUARD_STORAGE_URL: z.url().default('https://storage.googleapis.com'),
   /** The build image with kpt, kustomize, make, yq, kubectl, gcloud, kfctl and kfguard (infra/toolbox). */
-  KFGUARD_TOOLBOX_IMAGE: z.string().default('us-docker.pkg.dev/PROJECT/kfguard/toolbox:latest'),
+  KFGUARD_TOOLBOX_IMAGE: z.string().optional(),
   KFGUARD_BUILD_SERVICE_ACCOUNT: optionalText,
   /** Per-stage overrides for the workflow, JSON: {"wait-cluster": {"timeout": 600, "poll": 60, "budget": 5400}}. */
   KFGUARD_STAGE_SETTINGS: z
@@ -142,7 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     deploy: {
       bucket: e.KFGUARD_ARTIFACTS_BUCKET,
       storageUrl: e.KFGUARD_STORAGE_URL.replace(/\/$/, ''),
-      toolboxImage: e.KFGUARD_TOOLBOX_IMAGE.replace('PROJECT', projectId),
+      // Where Terraform's toolbox_image defaults to: the kfguard repository in the functions' region.
+      toolboxImage: e.KFGUARD_TOOLBOX_IMAGE ?? `${e.KFGUARD_REGION}-docker.pkg.dev/${projectId}/kfguard/toolbox:latest`,
       buildServiceAccount: e.KFGUARD_BUILD_SERVICE_ACCOUNT,
       cnrmReadyMinutes: e.KFGUARD_CNRM_READY_MINUTES,
       stageSettings: e.KFGUARD_STAGE_SETTINGS,

@@ -15,4 +15,9 @@ module "kfguard" {
   vpc_connector      = var.vpc_connector
   kube_endpoint      = var.kube_endpoint
   dashboard_viewers  = var.dashboard_viewers
+  dashboard_url      = var.dashboard_url
+
+  resolve_after_minutes = var.resolve_after_minutes
+  cnrm_ready_minutes    = var.cnrm_ready_minutes
+  stage_settings        = var.stage_settings
 }

@@ -60,3 +60,27 @@ variable "dashboard_viewers" {
   type        = list(string)
   default     = []
 }
+
+variable "dashboard_url" {
+  description = "Where people open the dashboard (an IAP-protected load balancer in front of it, say); notifications link to it. Null: no link."
+  type        = string
+  default     = null
+}
+
+variable "resolve_after_minutes" {
+  description = "An open finding not observed again for this long is resolved by the sweep."
+  type        = number
+  default     = 60
+}
+
+variable "cnrm_ready_minutes" {
+  description = "A Config Connector resource not Ready for this long fails the wait-cluster stage."
+  type        = number
+  default     = 20
+}
+
+variable "stage_settings" {
+  description = "Per-stage overrides of the workflow's timeout, poll and budget (seconds), e.g. { mirror = { timeout = 7200 } }."
+  type        = map(object({ timeout = optional(number), poll = optional(number), budget = optional(number) }))
+  default     = {}
+}

@@ -1,5 +1,6 @@
-# One service account per function, one for the workflow, one the build stages run as, and one
-# Eventarc uses to invoke the functions. Each gets only what its code calls; no basic roles.
+# One service account per function, one for the workflow, one the build stages run as, one
+# Eventarc uses to invoke the functions, and one the functions' own builds run as. Each gets only
+# what its code calls; no basic roles.
 locals {
   function_ids = { for name in concat(keys(local.kfguard.event_functions), keys(local.kfguard.http_functions)) : name => lower(replace(name, "/([A-Z])/", "-$1")) }
   identities = merge(

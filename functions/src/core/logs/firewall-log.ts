@@ -83,10 +83,6 @@ export function protocolName(value: number | string): string | undefined {
   return PROTOCOL_NUMBERS.has(text) ? text : undefined;
 }
 
-/** Protocols whose flows carry ports. */
-export function hasPorts(protocol: string): boolean {
-  return protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp';
-}
 
 export interface RuleReference {
   network?: string;
