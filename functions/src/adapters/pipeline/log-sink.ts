@@ -32,8 +32,8 @@ function scopeOf(cluster: RegisteredCluster | undefined, project: string | undef
   return project ? { scope: unregisteredScope(project), project } : { scope: unregisteredScope(undefined) };
 }
 
-function entryIdentity(entry: unknown): { logName?: string; insertId?: string; timestamp?: string } {
-  const { logName, insertId, timestamp } = entry as { logName?: unknown; insertId?: unknown; timestamp?: unknown };
+function entryIdentity(entry: Record<string, unknown>): { logName?: string; insertId?: string; timestamp?: string } {
+  const { logName, insertId, timestamp } = entry;
   return {
     ...(typeof logName === 'string' ? { logName } : {}),
     ...(typeof insertId === 'string' ? { insertId } : {}),
@@ -50,10 +50,9 @@ export function sampleOf(entry: unknown, source: string): FindingSample {
  * An entry without `timestamp` takes the sink's timestamp attribute, so its time and its event id
  * are the ones Cloud Logging gave it (and the sweep's backstop, reading the entry back, agrees).
  */
-function withSinkTimestamp(entry: unknown, attributes: Record<string, string> | undefined): unknown {
+function withSinkTimestamp(entry: Record<string, unknown>, attributes: Record<string, string> | undefined): Record<string, unknown> {
   const timestamp = attributes?.[TIMESTAMP_ATTRIBUTE];
-  if (!timestamp || Number.isNaN(Date.parse(timestamp))) return entry;
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || (entry as { timestamp?: unknown }).timestamp !== undefined) return entry;
+  if (!timestamp || Number.isNaN(Date.parse(timestamp)) || entry['timestamp'] !== undefined) return entry;
   return { ...entry, timestamp };
 }
 
@@ -72,7 +71,7 @@ export interface EntryDiagnosis {
 }
 
 /** An entry diagnosed with the model of the registered cluster it belongs to (the sink and the sweep's backstop agree). */
-export function diagnoseWithRegistry(entry: unknown, registered: readonly RegisteredCluster[]): EntryDiagnosis {
+export function diagnoseWithRegistry(entry: Record<string, unknown>, registered: readonly RegisteredCluster[]): EntryDiagnosis {
   const origin = entryOrigin(entry);
   const cluster = matchCluster(origin, registered);
   const diagnosis = diagnoseEntry(entry, { model: cluster ? modelFromStored(cluster.model) : emptyClusterModel() });

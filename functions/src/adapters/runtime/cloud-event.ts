@@ -36,7 +36,7 @@ export function pubsubMessage(event: PubSubCloudEvent): PubSubMessage {
 }
 
 /** `message.data` as JSON: base64, UTF-8 and JSON are each checked, with the size bounded first. */
-export function decodeJsonMessage(event: PubSubCloudEvent): unknown {
+export function decodeJsonMessage(event: PubSubCloudEvent): Record<string, unknown> {
   const message = pubsubMessage(event);
   if (typeof message.data === 'string' && message.data.length > (MAX_MESSAGE_BYTES * 4) / 3 + 4) {
     throw new PoisonMessageError(`message.data is larger than ${MAX_MESSAGE_BYTES} bytes`, message.data.slice(0, 256));

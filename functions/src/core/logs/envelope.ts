@@ -37,7 +37,7 @@ function asObject(value: unknown): { object: Record<string, unknown> } | { error
   return nestedDeeperThan(value, MAX_JSON_DEPTH) ? { error: `nested more than ${MAX_JSON_DEPTH} levels deep` } : { object: value };
 }
 
-export function decodeBase64Json(data: unknown): { value: unknown } | { error: string } {
+export function decodeBase64Json(data: unknown): { value: Record<string, unknown> } | { error: string } {
   if (typeof data !== 'string') return { error: 'message.data is not a base64 string' };
   const compact = data.replace(/\s+/g, '');
   if (compact.length % 4 !== 0 || !BASE64.test(compact)) return { error: 'message.data is not valid base64' };
@@ -54,7 +54,7 @@ export function decodeBase64Json(data: unknown): { value: unknown } | { error: s
     return { error: `message.data is not JSON: ${(error as Error).message}` };
   }
   const checked = asObject(value);
-  return 'error' in checked ? { error: `message.data: ${checked.error}` } : { value };
+  return 'error' in checked ? { error: `message.data: ${checked.error}` } : { value: checked.object };
 }
 
 function pubsubMessageOf(value: Record<string, unknown>): Record<string, unknown> | undefined {
