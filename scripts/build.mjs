@@ -12,25 +12,14 @@ const FUNCTIONS_OUT = process.env.KFGUARD_BUILD_DIR ?? 'build/functions';
 // A fixed timestamp makes the zip depend only on its content, so Terraform redeploys only on change.
 const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  // Heavy clients are imported on demand: splitting puts each lazy import in its own chunk.
-  splitting: true,
-  // Dependencies are installed next to the code (node_modules for the CLI, Cloud Build's npm install
-  // for a function): Google's clients load their protos from their own package folders.
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-};
+const root = JSON.parse(readFileSync('package.json', 'utf8'));
 
 /**
  * Small pure-JavaScript libraries are inlined into each bundle (the CLI and every function): one
  * minified file parses faster than a few hundred small modules, which is most of a cold start
- * after the Firestore client. Google's clients stay external: they load their protos from their
- * own package folders.
+ * after the Firestore client. Every other package stays external, installed next to the code
+ * (node_modules for the CLI, Cloud Build's npm install for a function): Google's clients load
+ * their protos from their own package folders.
  */
 const INLINED = ['zod', 'yaml', 'ipaddr.js'];
 // esbuild's ESM output has no `require`; yaml's Node build (CommonJS) requires node:process.
@@ -49,16 +38,27 @@ const zodEnglishOnly = {
   },
 };
 
-function bundleOptions() {
-  const root = JSON.parse(readFileSync('package.json', 'utf8'));
-  const external = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((name) => !INLINED.includes(name));
-  const { packages: _allExternal, ...rest } = common;
+const external = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((name) => !INLINED.includes(name));
+
+const bundleOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // Heavy clients are imported on demand: splitting puts each lazy import in its own chunk.
+  splitting: true,
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  external: [...external, ...external.map((name) => `${name}/*`)],
+  plugins: [zodEnglishOnly],
   // yaml's ES module build (the one it ships for browsers, same code) lets esbuild drop what a bundle never calls.
-  return { ...rest, minify: true, plugins: [zodEnglishOnly], alias: { yaml: './node_modules/yaml/browser/index.js' }, external: [...external, ...external.map((name) => `${name}/*`)], banner: { js: REQUIRE_SHIM } };
-}
+  alias: { yaml: './node_modules/yaml/browser/index.js' },
+  banner: { js: REQUIRE_SHIM },
+};
 
 async function buildCli() {
-  await build({ ...bundleOptions(), entryPoints: { cli: 'functions/src/cli/index.ts' }, outdir: 'dist' });
+  await build({ ...bundleOptions, entryPoints: { cli: 'functions/src/cli/index.ts' }, outdir: 'dist' });
 }
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
@@ -106,9 +106,8 @@ function filesUnder(dir) {
 async function buildFunction(name) {
   const outdir = join(FUNCTIONS_OUT, name);
   rmSync(outdir, { recursive: true, force: true });
-  const result = await build({ ...bundleOptions(), entryPoints: { index: join(FUNCTIONS_SOURCE, `${name}.ts`) }, outdir, metafile: true });
+  const result = await build({ ...bundleOptions, entryPoints: { index: join(FUNCTIONS_SOURCE, `${name}.ts`) }, outdir, metafile: true });
   const { eager, lazy } = packagesOf(result.metafile, outdir);
-  const root = JSON.parse(readFileSync('package.json', 'utf8'));
   const dependencies = Object.fromEntries([...eager, ...lazy].sort().map((pkg) => [pkg, installedVersion(pkg)]));
   const manifest = {
     name: `kfguard-${name}`,
