@@ -77,7 +77,11 @@ export interface DashboardInput {
   clusters: readonly RegisteredCluster[];
 }
 
-const zero = (): SeverityCounts => ({ error: 0, warning: 0, info: 0 });
+function severityCounts(findings: readonly StoredFinding[]): SeverityCounts {
+  const counts: SeverityCounts = { error: 0, warning: 0, info: 0 };
+  for (const finding of findings) counts[finding.severity] += 1;
+  return counts;
+}
 
 /**
  * Open at time t: first seen by then, and not yet resolved or muted. A finding resolved and later
@@ -93,9 +97,7 @@ function history(findings: readonly StoredFinding[], now: Date): DashboardModel[
   const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS;
   return Array.from({ length: HISTORY_HOURS }, (_, i) => {
     const at = Math.min(end - (HISTORY_HOURS - 1 - i) * HOUR_MS, now.getTime());
-    const counts = zero();
-    for (const finding of findings) if (openAt(finding, at)) counts[finding.severity] += 1;
-    return { at: new Date(at).toISOString(), counts };
+    return { at: new Date(at).toISOString(), counts: severityCounts(findings.filter((finding) => openAt(finding, at))) };
   });
 }
 
@@ -154,14 +156,11 @@ function dashboardCluster(cluster: RegisteredCluster): DashboardCluster {
   };
 }
 
-
 export function buildDashboard(input: DashboardInput): DashboardModel {
   const open = input.findings.filter((finding) => finding.status === 'open');
-  const counts = zero();
-  for (const finding of open) counts[finding.severity] += 1;
   return {
     generatedAt: input.now.toISOString(),
-    open: counts,
+    open: severityCounts(open),
     history: history(input.findings, input.now),
     findings: [...open].sort(bySeverityThenCount).map(dashboardFinding),
     deployments: [...input.deployments].sort((a, b) => b.deployment.createdAt.localeCompare(a.deployment.createdAt)).map(({ deployment, stages }) => dashboardDeployment(deployment, stages, input.now)),
