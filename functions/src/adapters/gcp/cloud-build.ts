@@ -1,17 +1,7 @@
-import type { CloudBuildClient } from '@google-cloud/cloudbuild';
 import { runtimeConfig } from '../config.js';
-import { grpcClientOptions } from './endpoints.js';
+import { lazyGrpcClient } from './endpoints.js';
 
-let client: CloudBuildClient | undefined;
-
-async function cloudBuild(): Promise<CloudBuildClient> {
-  if (!client) {
-    const { CloudBuildClient: Client } = await import('@google-cloud/cloudbuild');
-    const config = runtimeConfig();
-    client = new Client(await grpcClientOptions(config.projectId, config.endpoints.cloudbuild));
-  }
-  return client;
-}
+const cloudBuildClient = /* @__PURE__ */ lazyGrpcClient(async (options) => new (await import('@google-cloud/cloudbuild')).CloudBuildClient(options), (config) => config.endpoints.cloudbuild);
 
 /**
  * Submits a build and returns its id at once; completion arrives on the cloud-builds topic. It is
@@ -19,7 +9,7 @@ async function cloudBuild(): Promise<CloudBuildClient> {
  * and the build's service account is what acts on the Kubeflow and management projects.
  */
 export async function submitBuild(build: Record<string, unknown>): Promise<string> {
-  const [operation] = await (await cloudBuild()).createBuild({ projectId: runtimeConfig().projectId, build });
+  const [operation] = await (await cloudBuildClient.get()).createBuild({ projectId: runtimeConfig().projectId, build });
   const id = (operation.metadata as { build?: { id?: string } } | undefined)?.build?.id;
   if (!id) throw new Error('Cloud Build returned no build id');
   return id;
@@ -27,12 +17,8 @@ export async function submitBuild(build: Record<string, unknown>): Promise<strin
 
 /** Ids of the builds in kfguard's project that match a list filter (`tags="x" AND ...`), newest first. */
 export async function findBuilds(filter: string): Promise<string[]> {
-  const [builds] = await (await cloudBuild()).listBuilds({ projectId: runtimeConfig().projectId, filter });
+  const [builds] = await (await cloudBuildClient.get()).listBuilds({ projectId: runtimeConfig().projectId, filter });
   return builds.flatMap((build) => (build.id ? [build.id] : []));
 }
 
-export async function closeCloudBuild(): Promise<void> {
-  const current = client;
-  client = undefined;
-  await current?.close();
-}
+export const closeCloudBuild = cloudBuildClient.close;

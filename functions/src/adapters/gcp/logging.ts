@@ -1,19 +1,9 @@
 import type { Entry, Logging } from '@google-cloud/logging';
 import { DENIED_FIREWALL_FILTER } from '../../core/pipeline/sink-filter.js';
-import { runtimeConfig } from '../config.js';
-import { grpcClientOptions } from './endpoints.js';
+import { lazyGrpcClient } from './endpoints.js';
 
-let client: Logging | undefined;
-
-async function logging(): Promise<Logging> {
-  if (!client) {
-    const { Logging: Client } = await import('@google-cloud/logging');
-    const config = runtimeConfig();
-    // Logging's own gax major differs from the other clients'; the options are the same plain values.
-    client = new Client(await grpcClientOptions(config.projectId, config.endpoints.logging) as ConstructorParameters<typeof Client>[0]);
-  }
-  return client;
-}
+// Logging's own gax major differs from the other clients'; the options are the same plain values.
+const loggingClient = /* @__PURE__ */ lazyGrpcClient(async (options) => new (await import('@google-cloud/logging')).Logging(options as ConstructorParameters<typeof Logging>[0]), (config) => config.endpoints.logging);
 
 /** The client gives times as Dates or as protobuf {seconds, nanos}; a LogEntry has RFC 3339 strings. */
 function iso(value: unknown): unknown {
@@ -46,7 +36,7 @@ function asLogEntry(entry: Entry): Record<string, unknown> {
  * how many to take and where it stopped.
  */
 export async function* deniedEntryPages(project: string, since: Date, pageSize: number): AsyncGenerator<Record<string, unknown>[]> {
-  const client = await logging();
+  const client = await loggingClient.get();
   let pageToken: string | undefined;
   do {
     const [entries, , response] = await client.getEntries({

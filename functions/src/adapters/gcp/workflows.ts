@@ -1,17 +1,7 @@
-import type { ExecutionsClient } from '@google-cloud/workflows';
 import { runtimeConfig } from '../config.js';
-import { grpcClientOptions } from './endpoints.js';
+import { lazyGrpcClient } from './endpoints.js';
 
-let client: ExecutionsClient | undefined;
-
-async function executions(): Promise<ExecutionsClient> {
-  if (!client) {
-    const config = runtimeConfig();
-    const { ExecutionsClient: Client } = await import('@google-cloud/workflows');
-    client = new Client(await grpcClientOptions(config.projectId, config.endpoints.workflows));
-  }
-  return client;
-}
+const executionsClient = /* @__PURE__ */ lazyGrpcClient(async (options) => new (await import('@google-cloud/workflows')).ExecutionsClient(options), (config) => config.endpoints.workflows);
 
 function workflowName(workflow: string): string {
   const config = runtimeConfig();
@@ -20,19 +10,15 @@ function workflowName(workflow: string): string {
 
 /** Starts one execution of the workflow, labelled so that it can be found again; returns its name. */
 export async function startWorkflowExecution(workflow: string, argument: unknown, labels: Record<string, string>): Promise<string> {
-  const [execution] = await (await executions()).createExecution({ parent: workflowName(workflow), execution: { argument: JSON.stringify(argument), labels } });
+  const [execution] = await (await executionsClient.get()).createExecution({ parent: workflowName(workflow), execution: { argument: JSON.stringify(argument), labels } });
   if (!execution.name) throw new Error('Workflows returned an execution without a name');
   return execution.name;
 }
 
 /** The newest execution of the workflow with this label, in any state. */
 export async function findWorkflowExecution(workflow: string, label: { key: string; value: string }): Promise<string | undefined> {
-  const [found] = await (await executions()).listExecutions({ parent: workflowName(workflow), filter: `labels.${label.key}="${label.value}"` });
+  const [found] = await (await executionsClient.get()).listExecutions({ parent: workflowName(workflow), filter: `labels.${label.key}="${label.value}"` });
   return found.find((execution) => execution.name)?.name ?? undefined;
 }
 
-export async function closeWorkflows(): Promise<void> {
-  const current = client;
-  client = undefined;
-  await current?.close();
-}
+export const closeWorkflows = executionsClient.close;
