@@ -50,10 +50,11 @@ describe('kfguard analyze on hostile log files', () => {
     ['a NUL-filled line', () => `${'\u0000'.repeat(64)}\n`, /JSON/],
   ];
 
-  it.each(hostileLines)('%s: refused with FILE:LINE, the valid line after it analysed', async (name, hostile, reason) => {
+  it.each(hostileLines)('%s: refused with FILE:LINE, the valid line after it analysed, and the gate fails', async (name, hostile, reason) => {
     const path = file(`${name.replace(/\W+/g, '-')}.ndjson`, Buffer.concat([Buffer.from(hostile()), Buffer.from(line(good()))]));
-    const { code, report } = await analyze(path);
-    expect(code).toBe(1);
+    const { code, report, stderr } = await analyze(path);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`1 input element was rejected (${path}:1: `);
     expect(report.stats).toMatchObject({ entries: 2, rejected: 1 });
     expect(report.rejected[0].source).toBe(`${path}:1`);
     expect(report.rejected[0].reason).toMatch(reason);
@@ -63,7 +64,7 @@ describe('kfguard analyze on hostile log files', () => {
   it('a truncated gcloud export keeps the entries before the cut and says where it broke', async () => {
     const whole = JSON.stringify([{ ...good(), insertId: 'a' }, { ...good(), insertId: 'b' }], null, 2);
     const { code, report } = await analyze(file('truncated.json', whole.slice(0, whole.length - 300)));
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(report.findings[0].count).toBe(1);
     expect(report.rejected[0].source).toMatch(/truncated\.json:\d+$/);
     expect(report.rejected[0].reason).toMatch(/JSON/);
@@ -77,7 +78,8 @@ describe('kfguard analyze on hostile log files', () => {
 
   it('binary garbage is refused line by line and the run ends normally', async () => {
     const { code, report } = await analyze(file('garbage.bin', Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 131) % 256))));
-    expect(code).toBe(0);
+    // Nothing could be read: a gate must not pass on it.
+    expect(code).toBe(2);
     expect(report.stats.rejected).toBeGreaterThan(0);
     expect(report.stats.rejected).toBe(report.stats.entries);
   });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runBin, runCli } from '../helpers/cli.js';
 import { fixtureJson, fixturePath, RANGE_FLAGS, readFixture } from '../helpers/fixtures.js';
 import { dropDocument, editedFixture } from '../helpers/edit-fixture.js';
@@ -20,9 +22,11 @@ describe('kfguard analyze', () => {
     expect(report.rejected).toEqual([]);
     for (const finding of report.findings) {
       expect(Object.keys(finding).sort()).toEqual(
-        ['count', 'explanation', 'firewallRule', 'firstSeen', 'flow', 'lastSeen', 'remediation', 'resources', 'rule', 'severity', 'title'].sort(),
+        ['count', 'explanation', 'firewallLayer', 'firewallRule', 'firstSeen', 'flow', 'lastSeen', 'remediation', 'resources', 'rule', 'severity', 'title'].sort(),
       );
-      expect(Object.keys(finding.remediation).sort()).toEqual(['gcloud', 'manifest', 'summary']);
+      // A logged VPC rule decided each denial; its fix is a VPC rule too.
+      expect(finding.firewallLayer).toBe('vpc-firewall');
+      expect(Object.keys(finding.remediation).sort()).toEqual(finding.remediation.gcloud?.startsWith('gcloud compute firewall-rules') ? ['gcloud', 'layer', 'manifest', 'summary'] : ['gcloud', 'manifest', 'summary']);
       expect(finding.flow).toEqual(expect.objectContaining({ direction: expect.any(String), protocol: 'tcp', source: expect.any(String), destination: expect.any(String), ports: expect.any(Array) }));
     }
     expect(report.findings.map((f: any) => f.rule).sort()).toEqual(
@@ -105,8 +109,12 @@ describe('kfguard analyze', () => {
 
   it('counts rejected input, reports where, and keeps going', async () => {
     const good = readFixture('logs/kubernetes-webhook-failures.ndjson');
-    const { code, report } = await analyzeJson(['-', '--fail-on', 'none'], `not json\n${good}{"jsonPayload":{"connection":{"src_ip":"1.2.3.4","dest_ip":"10.0.0.1","protocol":"bogus"},"disposition":"DENIED"},"logName":"projects/p/logs/compute.googleapis.com%2Ffirewall"}\n`);
+    const input = `not json\n${good}{"jsonPayload":{"connection":{"src_ip":"1.2.3.4","dest_ip":"10.0.0.1","protocol":"bogus"},"disposition":"DENIED"},"logName":"projects/p/logs/compute.googleapis.com%2Ffirewall"}\n`;
+    const { code, report } = await analyzeJson(['-', '--fail-on', 'none', '--allow-rejected'], input);
     expect(code).toBe(0);
+    const strict = await runCli(['analyze', '-', '--fail-on', 'none', '--format', 'json'], { stdin: input });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toBe('kfguard: 2 input elements were rejected (stdin:1: invalid JSON: Unexpected token \'o\', "not json" is not valid JSON; stdin:7: jsonPayload.connection.protocol: unknown protocol "bogus"); exit 2 (pass --allow-rejected to judge what was read)\n');
     expect(report.stats).toEqual({ entries: 7, denied: 0, ignored: 1, rejected: 2 });
     expect(report.rejected).toEqual([
       { source: 'stdin:1', reason: expect.stringMatching(/^invalid JSON/) },
@@ -182,7 +190,14 @@ describe('kfguard analyze --rules', () => {
     entry.jsonPayload.vpc.vpc_name = 'kf-test';
     return JSON.stringify(entry);
   };
-  const flags = ['--cluster', fixturePath('gke/cluster-describe.json'), '--format', 'json'];
+  // The cluster on the network the rules are on.
+  const cluster = (() => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kfguard-rules-')), 'cluster.json');
+    const describe = fixtureJson<any>('gke/cluster-describe.json');
+    writeFileSync(path, JSON.stringify({ ...describe, network: 'kf-test', networkConfig: { ...describe.networkConfig, network: 'projects/kf-test-project/global/networks/kf-test' } }));
+    return path;
+  })();
+  const flags = ['--cluster', cluster, '--format', 'json'];
 
   it('names the rule that denies the flow now and proves the fix', async () => {
     const rules = editedFixture('check/blueprint', [
@@ -191,11 +206,11 @@ describe('kfguard analyze --rules', () => {
     ]);
     const result = await runCli(['analyze', '-', '--rules', `${rules}/firewall.yaml`, ...flags], { stdin: webhookEntry() });
     const [finding] = JSON.parse(result.stdout).findings;
-    expect(finding).toMatchObject({ rule: 'webhook-port-blocked', firewallRule: 'kf-test-deny-ingress' });
-    expect(finding.remediation.verified).toBe(true);
-    expect(finding.remediation.gcloud).toContain('--priority=1000');
-    // 7 rules left in the file and the 3 GKE creates for the cluster.
-    expect(finding.remediation.summary).toContain('Verified against the 10 given rules');
+    expect(finding).toMatchObject({ rule: 'webhook-port-blocked', firewallRule: 'kf-test-deny-ingress', firewallLayer: 'vpc-firewall' });
+    expect(finding.remediation).toMatchObject({ verified: true, layer: 'vpc-firewall' });
+    // The deny is at 65534; 1000 is taken by the blueprint's rules, so the free priority below it.
+    expect(finding.remediation.gcloud).toContain('--priority=999');
+    expect(finding.remediation.summary).toContain('kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens.');
   });
 
   it("cannot verify a fix when the nodes' tag is unknown", async () => {
@@ -210,15 +225,15 @@ describe('kfguard analyze --rules', () => {
     const blocked = JSON.parse((await runCli(['analyze', '-', '--rules', `${rules}/firewall.yaml`, ...flags], { stdin: webhookEntry() })).stdout).findings[0];
     expect(blocked.firewallRule).toBe('kf-test-deny-ingress');
     expect(blocked.remediation.verified).toBe(false);
-    expect(blocked.remediation.summary).toMatch(/Not verified: it would not win over kf-test-deny-ingress/);
+    expect(blocked.remediation.summary).toContain('Not verified: with it in place, firewall rule kf-test-deny-ingress (priority 0) still blocks part of this traffic');
     const open = JSON.parse((await runCli(['analyze', '-', '--rules', fixturePath('check/blueprint/firewall.yaml'), ...flags], { stdin: webhookEntry() })).stdout).findings[0];
     expect(open.firewallRule).toBe('kf-deny-all-ingress');
-    expect(open.explanation).toContain('The given rules now allow this flow (by kf-test-istio)');
+    expect(open.explanation).toContain('The given rules now allow this flow (by firewall rule kf-test-istio (priority 1000))');
   });
 
   it('a rules file without firewall rules is a usage error', async () => {
     const result = await runCli(['analyze', '-', '--rules', fixturePath('check/blueprint/dns.yaml')], { stdin: '' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--rules: no firewall rules');
+    expect(result.stderr).toContain('--rules: no firewall rules or firewall policies');
   });
 });

@@ -7,6 +7,8 @@ import { dropDocument, editedFixture, type Edit } from '../helpers/edit-fixture.
 
 const BLUEPRINT = fixturePath('check/blueprint');
 const WEBHOOKS = 'functions/samples/kubeflow-webhooks.yaml';
+/** Kubeflow's IAP Ingress in front of the Istio gateway's node port: what the load balancer health-checks. */
+const IAP_INGRESS = fixturePath('check/lb/iap-ingress.yaml');
 
 async function check(args: string[]): Promise<{ code: number; report: any; stderr: string }> {
   const result = await runCli(['check', '--format', 'json', ...args]);
@@ -47,8 +49,12 @@ describe('kfguard check on blueprint-shaped manifests', () => {
       expect(knative.flow).toMatchObject({ direction: 'INGRESS', protocol: 'tcp', source: '172.16.0.32/28', destination: '10.1.0.0/16' });
       expect(knative.remediation.gcloud).toContain('--allow=tcp:8443');
       expect(knative.remediation.gcloud).toContain('--source-ranges=172.16.0.32/28');
-      expect(knative.remediation.gcloud).toContain('--priority=1000');
-      expect(knative.remediation.summary).toContain('lets the traffic through and opens nothing more');
+      // Webhooks are called at the pod IP: the fix opens the pods, not the nodes' own addresses.
+      expect(knative.remediation.gcloud).toContain('--destination-ranges=10.1.0.0/16');
+      // Below the deny at 65534, on the first priority no blueprint rule holds (they sit at 1000).
+      expect(knative.remediation.gcloud).toContain('--priority=999');
+      expect(knative.remediation).toMatchObject({ layer: 'vpc-firewall', verified: true });
+      expect(knative.remediation.summary).toContain('kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens.');
       expect(webhooks[1].explanation).toContain('targetPort https-webhook → containerPort 4443');
     });
 
@@ -72,54 +78,63 @@ describe('kfguard check on blueprint-shaped manifests', () => {
       // Nodes and pods are blocked by the same rule: one finding, one fix for both.
       expect(rules(findings)).toEqual(['master-cidr-mismatch', 'required-flow-blocked']);
       const flow = findings.find((f) => f.rule === 'required-flow-blocked');
-      expect(flow).toMatchObject({ firewallRule: 'kf-test-deny-egress', flow: { name: 'node-to-master', direction: 'EGRESS', source: '10.10.10.0/24,10.1.0.0/16', destination: '172.16.0.32/28', ports: [443] } });
-      // 1000 already beats the deny at 1100.
-      expect(flow.remediation.gcloud).toContain('--priority=1000');
+      expect(flow).toMatchObject({ firewallRule: 'kf-test-deny-egress', firewallLayer: 'vpc-firewall', flow: { name: 'node-to-master', direction: 'EGRESS', source: '10.1.0.0/16,10.10.10.0/24', destination: '172.16.0.32/28', ports: [443] } });
+      // Below the deny at 1100, on the first priority no rule holds (the blueprint's sit at 1000).
+      expect(flow.remediation.gcloud).toContain('--priority=999');
       const mismatch = findings.find((f) => f.rule === 'master-cidr-mismatch');
       expect(mismatch.firewallRule).toBe('kf-test-master-egress');
-      expect(mismatch.remediation.gcloud).toBe('gcloud compute firewall-rules update kf-test-master-egress --destination-ranges=172.16.0.32/28');
+      // The rule applies to every instance: the cluster's range is added, the other kept for whoever may use it.
+      expect(mismatch.remediation.gcloud).toBe('gcloud compute firewall-rules update kf-test-master-egress --project=kf-test-project --destination-ranges=172.16.0.16/28,172.16.0.32/28');
     });
 
-    it('health checks denied by a hardening rule above them', async () => {
-      const findings = await checkEdited([['firewall.yaml', 'priority: 65534', 'priority: 900']]);
+    it('health checks are judged on the port the Ingress load balancer checks, and found denied by a hardening rule above GKE\'s', async () => {
+      const findings = await checkEdited([['firewall.yaml', 'priority: 65534', 'priority: 900']], [IAP_INGRESS]);
       const names = findings.filter((f) => f.rule === 'required-flow-blocked').map((f) => f.flow.name);
       expect(names).toEqual(expect.arrayContaining(['master-to-node', 'health-check-to-node', 'intra-cluster']));
       const health = findings.find((f) => f.flow?.name === 'health-check-to-node');
-      expect(health).toMatchObject({ firewallRule: 'kf-test-deny-ingress', flow: { source: '35.191.0.0/16,130.211.0.0/22', ports: [80, 443] } });
+      // The Ingress checks the gateway's node port, on the nodes: not 80 or 443.
+      expect(health).toMatchObject({ firewallRule: 'kf-test-deny-ingress', flow: { source: '35.191.0.0/16,130.211.0.0/22', destination: '10.10.10.0/24', ports: [31380] } });
       expect(health.remediation.gcloud).toContain('--priority=899');
-      // Both prober ranges and both ports in one rule, proved against the probes of both.
+      // Both prober ranges in one rule, proved against the probes of both.
       expect(health.remediation.gcloud).toContain('--source-ranges=35.191.0.0/16,130.211.0.0/22 ');
-      expect(health.remediation.gcloud).toContain('--allow=tcp:80,tcp:443 ');
-      expect(health.remediation.summary).toBe('Allow health-check-to-node (tcp:80,tcp:443). kfguard checked that this rule lets the traffic through and opens nothing more.');
-      expect(parseYaml(health.remediation.manifest)).toMatchObject({ spec: { allow: [{ protocol: 'tcp', ports: ['80', '443'] }], sourceRanges: ['35.191.0.0/16', '130.211.0.0/22'] } });
+      expect(health.remediation.gcloud).toContain('--allow=tcp:31380 ');
+      expect(health.remediation.summary).toBe('Allow health-check-to-node (tcp:31380). kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens. Firewall policies were not among the inputs: a hierarchical or network firewall policy may still decide this traffic.');
+      expect(parseYaml(health.remediation.manifest)).toMatchObject({ spec: { allow: [{ protocol: 'tcp', ports: ['31380'] }], sourceRanges: ['35.191.0.0/16', '130.211.0.0/22'] } });
+    });
+
+    it('without a load balancer among the inputs, no health check is invented and the notes say so', async () => {
+      const { report } = await check(['--manifests', editedFixture('check/blueprint', [['firewall.yaml', 'priority: 65534', 'priority: 900']])]);
+      expect(report.findings.filter((f: any) => f.flow?.name === 'health-check-to-node')).toEqual([]);
+      expect(report.notes).toContain('No load balancer health checks are known for kf-test (no GKE load balancer rules for its nodes among the inputs, no LoadBalancer Services or Ingresses among the manifests): health-check flows were not judged.');
     });
 
     it('multi-port fixes are verified against every port they open', async () => {
       const findings = await checkEdited([['firewall.yaml', 'priority: 65534', 'priority: 900']]);
       const master = findings.find((f) => f.flow?.name === 'master-to-node');
-      expect(master.flow).toMatchObject({ source: '172.16.0.32/28', destination: '10.10.10.0/24,10.1.0.0/16', ports: [443, 10250] });
+      expect(master.flow).toMatchObject({ source: '172.16.0.32/28', destination: '10.1.0.0/16,10.10.10.0/24', ports: [443, 10250] });
       expect(master.remediation.gcloud).toContain('--allow=tcp:443,tcp:10250 ');
-      expect(master.remediation.summary).toBe('Allow master-to-node (tcp:443,tcp:10250). kfguard checked that this rule lets the traffic through and opens nothing more.');
+      expect(master.remediation.summary).toContain('Allow master-to-node (tcp:443,tcp:10250). kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens.');
     });
 
     it('a deny-all network: one finding per flow, direction and blocking rule, each with its own rule name', async () => {
       const denyOnly = (text: string) => text.split(/^---$/m).filter((doc) => /^ {2}deny:$/m.test(doc)).join('---');
-      const findings = (await checkEdited([['firewall.yaml', denyOnly], ['firewall.yaml', 'priority: 65534', 'priority: 900']])).filter((f) => f.rule === 'required-flow-blocked');
-      expect(findings.map((f) => [f.flow.name, f.flow.direction, f.firewallRule]).sort()).toEqual([
-        ['health-check-to-node', 'INGRESS', 'kf-test-deny-ingress'],
-        ['intra-cluster', 'EGRESS', 'kf-test-deny-egress'],
-        ['intra-cluster', 'INGRESS', 'kf-test-deny-ingress'],
-        ['master-to-node', 'INGRESS', 'kf-test-deny-ingress'],
-        ['node-to-google-apis', 'EGRESS', 'kf-test-deny-egress'],
-        ['node-to-master', 'EGRESS', 'kf-test-deny-egress'],
+      const findings = (await checkEdited([['firewall.yaml', denyOnly], ['firewall.yaml', 'priority: 65534', 'priority: 900']], [IAP_INGRESS])).filter((f) => f.rule === 'required-flow-blocked');
+      expect(findings.map((f) => [f.flow.name, f.flow.direction, f.flow.protocol, f.firewallRule]).sort()).toEqual([
+        ['health-check-to-node', 'INGRESS', 'tcp', 'kf-test-deny-ingress'],
+        ['intra-cluster', 'EGRESS', 'tcp', 'kf-test-deny-egress'],
+        ['intra-cluster', 'INGRESS', 'tcp', 'kf-test-deny-ingress'],
+        ['intra-cluster', 'INGRESS', 'udp', 'kf-test-deny-ingress'],
+        ['master-to-node', 'INGRESS', 'tcp', 'kf-test-deny-ingress'],
+        ['node-to-google-apis', 'EGRESS', 'tcp', 'kf-test-deny-egress'],
+        ['node-to-master', 'EGRESS', 'tcp', 'kf-test-deny-egress'],
       ]);
-      const ingress = findings.find((f) => f.flow.name === 'intra-cluster' && f.flow.direction === 'INGRESS');
-      expect(ingress.flow).toMatchObject({ protocol: 'tcp,udp', source: '10.10.10.0/24,10.1.0.0/16', destination: '10.10.10.0/24,10.1.0.0/16', ports: [] });
-      expect(ingress.remediation.gcloud).toContain('--allow=tcp,udp --source-ranges=10.10.10.0/24,10.1.0.0/16 ');
-      expect(ingress.remediation.summary).toContain('opens nothing more');
+      const ingress = findings.find((f) => f.flow.name === 'intra-cluster' && f.flow.direction === 'INGRESS' && f.flow.protocol === 'tcp');
+      expect(ingress.flow).toMatchObject({ source: '10.1.0.0/16,10.10.10.0/24', destination: '10.1.0.0/16,10.10.10.0/24', ports: ['1-65535'] });
+      expect(ingress.remediation.gcloud).toContain('--allow=tcp:1-65535 --source-ranges=10.1.0.0/16,10.10.10.0/24 ');
+      expect(ingress.remediation.verified).toBe(true);
       const egress = findings.find((f) => f.flow.name === 'intra-cluster' && f.flow.direction === 'EGRESS');
-      // deny-egress covers tcp only: udp between members is not blocked, so only tcp is opened.
-      expect(egress.remediation.gcloud).toContain('--allow=tcp --destination-ranges=10.10.10.0/24,10.1.0.0/16 ');
+      // deny-egress covers tcp 0-65535 only: udp between members is not blocked, so only tcp is opened.
+      expect(egress.remediation.gcloud).toContain('--allow=tcp:1-65535 --destination-ranges=10.1.0.0/16,10.10.10.0/24 ');
       const names = findings.map((f) => f.remediation.gcloud.split(' ')[4]);
       expect(new Set(names).size).toBe(findings.length);
     });
@@ -146,15 +161,16 @@ describe('kfguard check on blueprint-shaped manifests', () => {
       ['firewall.yaml', 'enableLogging: true # {"$kpt-set":"log-firewalls"}', 'enableLogging: false # {"$kpt-set":"log-firewalls"}'],
       ['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-deny-ingress')],
     ]);
-    expect(findings.map((f) => [f.rule, f.firewallRule ?? f.flow?.direction])).toEqual([
+    // Egress that nothing decides is allowed by the implied rule: only ingress falls through untraced.
+    expect(findings.map((f) => [f.rule, f.firewallRule])).toEqual([
       ['deny-logging-disabled', 'kf-test-deny-egress'],
-      ['no-logged-catch-all-deny', 'INGRESS'],
-      ['no-logged-catch-all-deny', 'EGRESS'],
+      ['no-logged-catch-all-deny', 'implied-deny-ingress'],
     ]);
-    expect(findings[0].remediation.gcloud).toBe('gcloud compute firewall-rules update kf-test-deny-egress --enable-logging');
-    expect(findings[1].remediation.gcloud).toBe(
-      'gcloud compute firewall-rules create kf-test-deny-all-ingress-logged --project=kf-test-project --network=kf-test --direction=INGRESS --priority=65534 --action=DENY --rules=all --source-ranges=0.0.0.0/0 --enable-logging',
-    );
+    expect(findings[0].remediation.gcloud).toBe('gcloud compute firewall-rules update kf-test-deny-egress --project=kf-test-project --enable-logging');
+    expect(findings[1].remediation).toMatchObject({
+      gcloud: 'gcloud compute firewall-rules create kf-test-deny-all-ingress-logged --project=kf-test-project --network=kf-test --direction=INGRESS --priority=65534 --action=DENY --rules=all --source-ranges=0.0.0.0/0 --enable-logging',
+      verified: true,
+    });
   });
 
   describe('routes', () => {
@@ -245,7 +261,9 @@ describe('check inputs', () => {
     const dir = editedFixture('check/blueprint', [['nat.yaml', (text) => `${text}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n${bomb.replace(/^/gm, '  ')}\n`]]);
     const { report, code } = await check(['--manifests', dir]);
     expect(report.rejected).toEqual([{ source: expect.stringMatching(/nat\.yaml:\d+$/), reason: expect.stringMatching(/^unreadable YAML: .*alias/i) }]);
-    expect(code).toBe(0);
+    // The rest is judged, but a gate does not pass on input it could not read.
+    expect(code).toBe(2);
+    expect((await check(['--manifests', dir, '--allow-rejected'])).code).toBe(0);
   });
 
   it('needs some input, and a missing path is a usage error', async () => {
@@ -308,7 +326,7 @@ describe('kfguard check on gcloud and kubectl exports', () => {
     const webhook = report.findings.find((f: any) => f.rule === 'webhook-port-not-allowed');
     expect(webhook).toMatchObject({ flow: { ports: [9443] }, firewallRule: 'kf-test-deny-ingress', resources: ['webhook:inferenceservice.kserve-webhook-server.defaulter'] });
     expect(webhook.remediation.gcloud).toContain('--target-tags=gke-kf-test-1b2c3d4e-node');
-    expect(webhook.remediation.summary).toContain('lets the traffic through and opens nothing more');
+    expect(webhook.remediation).toMatchObject({ verified: true, summary: expect.stringContaining('the blocked traffic passes and nothing else opens') });
   });
 
   it('keeps one copy of a rule given both as a manifest and live, and checks live references only in manifests', async () => {

@@ -24,6 +24,7 @@ function finding(id: string, changes: Partial<StoredFinding> = {}): StoredFindin
     lastSeen: hoursAgo(1),
     flow: null,
     firewallRule: 'kf-prod-deny-all-ingress',
+    firewallLayer: 'vpc-firewall',
     resources: [],
     explanation: 'The control plane cannot reach tcp:15017.',
     remediation: { summary: 'Allow tcp:15017 from the control plane.', gcloud: 'gcloud compute firewall-rules create kf-allow --allow=tcp:15017', manifest: null },

@@ -108,7 +108,8 @@ describe('DENIED firewall entries, one per rule', () => {
     for (const zone of zones) expect(zone).toContain('--networks=kf-net');
     // pkg.dev only matters for Artifact Registry images, which a log entry cannot tell.
     expect(commands.indexOf('# Only if images come from Artifact Registry (pkg.dev):')).toBe(commands.indexOf(zones[2]!) - 1);
-    expect(commands).toContain("gcloud dns record-sets create '*.gcr.io.' --zone=kf-net-gcr-io --type=CNAME --ttl=300 --rrdatas=gcr.io.");
+    // Zones go in the project that holds the network (the host project, for Shared VPC).
+    expect(commands).toContain("gcloud dns record-sets create '*.gcr.io.' --project=kf-test-project --zone=kf-net-gcr-io --type=CNAME --ttl=300 --rrdatas=gcr.io.");
     const manifests = parseAllDocuments(observation.remediation.manifest!).map((doc) => doc.toJS() as { kind: string; spec: { dnsName?: string } });
     expect(manifests.filter((doc) => doc.kind === 'DNSManagedZone').map((doc) => doc.spec.dnsName)).toEqual(['googleapis.com.', 'gcr.io.', 'pkg.dev.']);
   });

@@ -46,6 +46,9 @@ export interface ScenarioChanges {
   /** Keep the Config Connector resources that are not Ready. */
   brokenConfigConnector?: boolean;
   logging?: Json[];
+  /** Firewall policies in force on the project's networks, as the Compute API describes them. */
+  firewallPolicies?: Json[];
+  enforcementOrder?: 'AFTER_CLASSIC_FIREWALL' | 'BEFORE_CLASSIC_FIREWALL';
 }
 
 /**
@@ -63,8 +66,9 @@ export function liveScenario(changes: ScenarioChanges = {}): LoadedScenario {
       firewalls,
       routes: fixtureJson<Json[]>('check/gcloud/routes.json'),
       routers: fixtureJson<Json[]>('check/gcloud/routers.json'),
-      networks: [],
+      networks: [{ name: 'kf-test', autoCreateSubnetworks: false, ...(changes.enforcementOrder ? { networkFirewallPolicyEnforcementOrder: changes.enforcementOrder } : {}) }],
       subnetworks: [subnetwork],
+      firewallPolicies: changes.firewallPolicies ?? [],
     },
     dns: {
       managedZones: fixtureJson<Json[]>('check/gcloud/managed-zones.json'),

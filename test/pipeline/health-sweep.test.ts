@@ -54,7 +54,7 @@ describe('healthSweep against the live APIs of the local stack', () => {
     const calls = t.stack.gke.calls.map((call) => call.method);
     expect(calls).toEqual(expect.arrayContaining(['GetCluster', 'ListOperations']));
     expect(t.stack.rest.requests.map((request) => request.path)).toEqual(
-      expect.arrayContaining(['/compute/v1/projects/kf-test-project/global/firewalls', '/dns/v1/projects/kf-test-project/managedZones']),
+      expect.arrayContaining(['/compute/v1/projects/kf-test-project/global/networks/kf-test/getEffectiveFirewalls', '/compute/v1/projects/kf-test-project/global/networks/kf-test', '/dns/v1/projects/kf-test-project/managedZones']),
     );
   });
 

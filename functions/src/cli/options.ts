@@ -10,6 +10,7 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 
 export interface ClusterOptions {
   cluster?: string;
+  clusterName?: string;
   masterCidr?: string;
   nodeCidr?: string[];
   podCidr?: string[];
@@ -18,7 +19,8 @@ export interface ClusterOptions {
 
 export function addClusterOptions(command: Command): Command {
   return command
-    .option('--cluster <file>', 'output of `gcloud container clusters describe --format=json`')
+    .option('--cluster <file>', 'output of `gcloud container clusters describe` or `list --format=json`')
+    .option('--cluster-name <name>', 'the cluster to use when the inputs hold several: NAME, or LOCATION/NAME')
     .option('--master-cidr <cidr>', "the control plane's /28 (privateClusterConfig.masterIpv4CidrBlock)")
     .option('--node-cidr <cidr>', 'node range (repeatable)', collect)
     .option('--pod-cidr <cidr>', 'pod range (repeatable)', collect)
@@ -40,7 +42,7 @@ export function rangeOverrides(options: ClusterOptions): RangeOverrides {
 /** The cluster file, then the range flags on top of it. */
 export async function resolveClusterModel(options: ClusterOptions): Promise<ClusterModel> {
   const overrides = rangeOverrides(options);
-  const base = options.cluster ? await loadClusterFile(options.cluster) : emptyClusterModel();
+  const base = options.cluster ? await loadClusterFile(options.cluster, options.clusterName) : emptyClusterModel();
   return withRangeOverrides(base, overrides);
 }
 
@@ -61,6 +63,26 @@ export function outputFormat(options: OutputOptions, stdoutIsTTY: boolean): Outp
 
 export function failsOn(findings: readonly Finding[], threshold: OutputOptions['failOn']): boolean {
   return threshold !== 'none' && findings.some((finding) => atOrAbove(finding.severity, threshold));
+}
+
+export interface RejectionOptions {
+  allowRejected?: boolean;
+}
+
+export function addRejectionOption(command: Command): Command {
+  return command.option('--allow-rejected', 'judge what could be read even when some input was rejected (exit 2 otherwise)');
+}
+
+const SHOWN_REASONS = 3;
+
+/**
+ * The one line stderr gets whenever input was rejected, so a gate that only reads exit codes and
+ * stderr sees it: how many, and the first reasons with their FILE:LINE.
+ */
+export function rejectionSummary(rejected: readonly { source: string; reason: string }[], total = rejected.length): string | undefined {
+  if (total === 0) return undefined;
+  const first = rejected.slice(0, SHOWN_REASONS).map((entry) => `${entry.source}: ${entry.reason}`).join('; ');
+  return `kfguard: ${total} input element${total === 1 ? ' was' : 's were'} rejected (${first}${total > SHOWN_REASONS ? '; …' : ''})`;
 }
 
 export function parseNow(text: string | undefined): Date {

@@ -37,8 +37,10 @@ export const ScenarioSchema = z.object({
       routers: z.array(ApiObject).default([]),
       networks: z.array(ApiObject).default([]),
       subnetworks: z.array(ApiObject).default([]),
+      /** Hierarchical (with `parent`), global and regional network firewall policies in force on the project's networks. */
+      firewallPolicies: z.array(ApiObject).default([]),
     })
-    .default({ firewalls: [], routes: [], routers: [], networks: [], subnetworks: [] }),
+    .default({ firewalls: [], routes: [], routers: [], networks: [], subnetworks: [], firewallPolicies: [] }),
   dns: z
     .object({
       managedZones: z.array(ApiObject).default([]),

@@ -17,7 +17,7 @@ export async function fetchGoogle(url: URL, timeoutMs = 30_000): Promise<Respons
   return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
 }
 
-async function getJson(url: URL): Promise<Record<string, unknown>> {
+export async function getJson(url: URL): Promise<Record<string, unknown>> {
   const response = await fetchGoogle(url);
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown> & { error?: { message?: string } };
   if (!response.ok) throw new RestError(`GET ${url.pathname}: HTTP ${response.status} ${body.error?.message ?? ''}`.trim(), response.status);

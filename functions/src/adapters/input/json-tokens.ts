@@ -77,8 +77,8 @@ function tokenizeText(tokenizer: JsonTokenizer, text: string): void {
 }
 
 const VALUE_STARTS = new Set(['startObject', 'startArray', 'stringValue', 'numberValue', 'trueValue', 'falseValue', 'nullValue']);
-/** Array elements are indexed down to `.items[2]`: the depth kubectl Lists and `{operations: [...]}` put them at. */
-const INDEXED_DEPTH = 2;
+/** Array elements are indexed down to four levels: `.firewallPolicys[0].rules[3]` and aggregated lists (`.items.regions/R.subnetworks[0]`) sit that deep. */
+const INDEXED_DEPTH = 4;
 
 type Frame = { array: true; index: number } | { array: false; key: string };
 

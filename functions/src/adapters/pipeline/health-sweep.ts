@@ -6,14 +6,13 @@ import { emptyNetworkConfig, type NetworkConfig } from '../../core/config/specs.
 import { operationObservation } from '../../core/diagnosis/engine.js';
 import { later, type Observation } from '../../core/findings/finding.js';
 import { DEFAULT_STUCK_MINUTES, GkeOperationSchema, operationStateFromApi, type OperationState } from '../../core/gke/operation.js';
-import { clusterModelFromGke, GkeClusterSchema, refreshedModel, type ClusterModel } from '../../core/model/cluster.js';
+import { clusterModelFromGke, GkeClusterSchema, networkProjectOf, refreshedModel, regionOfLocation, type ClusterModel } from '../../core/model/cluster.js';
 import { advancedCursor, backstopStart } from '../../core/pipeline/backstop-cursor.js';
 import { eventId, shortHash } from '../../core/pipeline/fingerprint.js';
 import type { FindingScope } from '../../core/pipeline/finding-record.js';
 import { outboxDue } from '../../core/pipeline/outbox.js';
 import { modelFromStored, storedModel, unregisteredScope, type RegisteredCluster } from '../../core/pipeline/registry.js';
 import { canResolve, sourcesOfRule, type SweepSource } from '../../core/pipeline/sweep-sources.js';
-import { regionOf } from '../../core/check/network.js';
 import { OPERATION_RULES } from '../../core/rules/index.js';
 import { runtimeConfig } from '../config.js';
 import { firestore, GRPC, grpcCode } from '../firestore/client.js';
@@ -144,7 +143,8 @@ async function operationObservations(cluster: RegisteredCluster, now: Date, tick
 /** Live firewall rules, routes, routers, DNS, Config Connector status and webhooks, as `kfguard check` reads exports. */
 async function liveConfig(cluster: RegisteredCluster, model: ClusterModel, reads: SweepReads): Promise<NetworkConfig> {
   const sink: ConfigSink = { config: emptyNetworkConfig(), reject: (source, reason) => reads.errors.push(`${source}: ${reason}`), kind: 'export' };
-  const network = await reads.attempt('compute-dns', 'Compute and DNS APIs', () => readLiveNetwork(cluster.project, regionOf(model.location ?? cluster.location) ?? cluster.location));
+  const target = { project: networkProjectOf(model) ?? cluster.project, network: model.network ?? 'default', region: model.subnetworkRegion ?? regionOfLocation(model.location ?? cluster.location) ?? cluster.location, clusterProject: cluster.project };
+  const network = await reads.attempt('compute-dns', 'Compute and DNS APIs', () => readLiveNetwork(target));
   if (network) for (const [name, items] of Object.entries(network) as [string, Record<string, unknown>[]][]) items.forEach((item, index) => addExportValue(item, `${name}[${index}]`, sink));
   const management = cluster.management;
   if (management) {

@@ -11,23 +11,26 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } fro
 import {
   addClusterOptions,
   addOutputOptions,
+  addRejectionOption,
   collect,
   failsOn,
   outputFormat,
   parseNow,
+  rejectionSummary,
   resolveClusterModel,
   type ClusterOptions,
   type OutputOptions,
+  type RejectionOptions,
 } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import type { ClusterModel } from '../../core/model/cluster.js';
 import { FirewallEvaluator } from '../../core/firewall/evaluator.js';
-import { gkeCreatedRules } from '../../core/firewall/gke-rules.js';
-import type { FirewallRule } from '../../core/firewall/rule.js';
+import type { FirewallStack } from '../../core/firewall/stack.js';
+import { clusterFirewalls } from '../../core/check/firewall-stack.js';
 import type { ConfigRejection } from '../../core/config/specs.js';
 import { loadNetworkConfig } from '../../adapters/input/config-inputs.js';
 
-interface AnalyzeOptions extends ClusterOptions, OutputOptions {
+interface AnalyzeOptions extends ClusterOptions, OutputOptions, RejectionOptions {
   operations?: string[];
   rules?: string[];
   now?: string;
@@ -75,12 +78,12 @@ async function totalSize(files: string[]): Promise<number | undefined> {
   return sizes.reduce((a, b) => a + b, 0);
 }
 
-/** The rules of --rules, with those GKE creates for the cluster, ready to judge flows. */
-async function firewallInForce(paths: string[], model: ClusterModel): Promise<{ firewall: { rules: FirewallRule[]; evaluator: FirewallEvaluator }; rejected: ConfigRejection[] }> {
+/** The rules of --rules (VPC rules, firewall policies, effective firewalls) as the stack that decides the cluster's traffic. */
+async function firewallInForce(paths: string[], model: ClusterModel): Promise<{ firewall: { stack: FirewallStack; evaluator: FirewallEvaluator }; rejected: ConfigRejection[]; notes: string[] }> {
   const { config, rejected } = await loadNetworkConfig({ manifests: paths });
-  if (config.firewalls.length === 0) throw new UsageError(`--rules: no firewall rules in ${paths.join(', ')}`);
-  const rules = [...config.firewalls, ...(model.name ? gkeCreatedRules(model) : [])];
-  return { firewall: { rules, evaluator: new FirewallEvaluator(rules) }, rejected };
+  if (config.firewalls.length === 0) throw new UsageError(`--rules: no firewall rules or firewall policies in ${paths.join(', ')}`);
+  const { stack, notes } = clusterFirewalls(config, model.name ? model : undefined);
+  return { firewall: { stack, evaluator: new FirewallEvaluator(stack) }, rejected, notes: [...config.notes, ...notes] };
 }
 
 export function registerAnalyze(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -91,13 +94,18 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: (code: num
     .option('--operations <file>', 'gcloud container operations list/describe --format=json output (repeatable)', collect)
     .option('--now <time>', 'the time stuck operations are measured against (RFC 3339)')
     .option('--stuck-after <type=minutes>', 'stuck threshold per operationType, e.g. CREATE_CLUSTER=45 or default=60 (repeatable)', collect)
-    .option('--rules <file>', 'firewall rules in force (gcloud compute firewall-rules list JSON or ComputeFirewall manifests; repeatable): name the denying rule and verify each fix', collect);
+    .option(
+      '--rules <file>',
+      'the rules in force (gcloud compute networks get-effective-firewalls, firewall-rules list, firewall-policies describe JSON, or ComputeFirewall and firewall policy manifests; repeatable): name the deciding rule and prove each fix',
+      collect,
+    );
   addClusterOptions(command);
   addOutputOptions(command);
+  addRejectionOption(command);
   command.action(async (files: string[], options: AnalyzeOptions) => {
     const model = await resolveClusterModel(options);
     const inForce = options.rules ? await firewallInForce(options.rules, model) : undefined;
-    const analyzer = new Analyzer({ model, now: parseNow(options.now), thresholds: thresholds(options.stuckAfter), firewall: inForce?.firewall });
+    const analyzer = new Analyzer({ model, now: parseNow(options.now), thresholds: thresholds(options.stuckAfter), firewall: inForce?.firewall, notes: inForce?.notes ?? [] });
     for (const { source, reason } of inForce?.rejected ?? []) analyzer.reject(source, `--rules: ${reason}`);
     await addOperations(analyzer, options.operations ?? []);
     const inputs = files.length > 0 ? files : ['-'];
@@ -120,6 +128,9 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: (code: num
     progress.finish();
     const report = analyzer.report();
     await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
-    setExit(unreadable ? EXIT_USAGE : failsOn(report.findings, options.failOn) ? EXIT_FINDINGS : EXIT_OK);
+    const rejection = rejectionSummary(report.rejected, report.stats.rejected);
+    if (rejection) await write(io.stderr, `${rejection}${options.allowRejected ? '' : '; exit 2 (pass --allow-rejected to judge what was read)'}\n`);
+    if (unreadable || (rejection && !options.allowRejected)) setExit(EXIT_USAGE);
+    else setExit(failsOn(report.findings, options.failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }

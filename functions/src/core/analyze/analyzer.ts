@@ -12,6 +12,8 @@ export interface AnalyzeOptions {
   thresholds: StuckThresholds;
   /** How many rejections to keep with their reasons; all are counted. */
   maxRejected?: number;
+  /** What reading the rules in force had to assume. */
+  notes?: string[];
 }
 
 // A type alias, not an interface, so it fits FindingsDocument's index signature.
@@ -110,7 +112,8 @@ export class Analyzer {
   }
 
   private notes(): string[] {
-    const notes: string[] = [];
+    const notes: string[] = [...(this.options.notes ?? [])];
+    if (this.stats.entries === 0) notes.push('The input holds no log entries: nothing was denied, or the export is empty.');
     if (this.inferredMasters.size > 0) {
       notes.push(
         `Control-plane range inferred from the entries as ${[...this.inferredMasters].join(', ')} (a 172.16.0.0/12 address that is no VM, talking to nodes); pass --cluster or --master-cidr to be exact.`,

@@ -1,10 +1,13 @@
-import type { Cidr } from '../net/cidr.js';
+import { parseCidr, type Cidr } from '../net/cidr.js';
 import { HEALTH_CHECK_RANGES, RESTRICTED_APIS_RANGE } from '../net/well-known.js';
-import type { ClusterModel } from '../model/cluster.js';
+import { networkProjectOf, resolveServiceAccounts, type ClusterModel } from '../model/cluster.js';
 import type { NetworkConfig } from '../config/specs.js';
 import { FirewallEvaluator, type TrafficEnd } from '../firewall/evaluator.js';
-import { gkeCreatedRules, gkeNodeTag } from '../firewall/gke-rules.js';
+import { gkeNodeTag, ownGkeRules } from '../firewall/gke-rules.js';
 import type { FirewallRule } from '../firewall/rule.js';
+import { withRules, type FirewallStack } from '../firewall/stack.js';
+import { clusterFirewalls, onNetwork } from './firewall-stack.js';
+import { healthCheckedPorts, modelledLoadBalancerRules, type CheckedPorts } from './health-checks.js';
 
 /** What every check of one cluster (or of the network alone) works from. */
 export interface CheckContext {
@@ -12,68 +15,111 @@ export interface CheckContext {
   /** The cluster being checked, with range flags applied; absent when the inputs hold none. */
   cluster?: ClusterModel;
   network?: string;
-  /** The network's rules plus the ones GKE creates for the cluster. */
-  firewalls: FirewallRule[];
+  /** The project that holds the network: where firewall, route, NAT and DNS fixes go. */
+  networkProject?: string;
+  /** Every rule in force on the cluster's nodes, in evaluation order. */
+  stack: FirewallStack;
   evaluator: FirewallEvaluator;
-  /** The nodes' network tags, GKE's own first: what proposed rules target. */
+  /** The network's VPC rules plus the ones GKE creates for the cluster. */
+  firewalls: FirewallRule[];
+  /** The nodes' network tags, GKE's own first: what proposed VPC rules target. */
   nodeTags: string[];
+  /** The nodes' service accounts, `default` resolved when the project number is known: what policy rules target. */
+  nodeServiceAccounts: string[];
   /** Each end is absent when its range is unknown: flows with an unknown end are not judged. */
   ends: {
+    /** Where the control plane's connections to nodes come from. */
     master?: TrafficEnd;
-    nodes?: TrafficEnd;
-    pods?: TrafficEnd;
+    /** Where nodes reach the control plane: its /28, or its Private Service Connect endpoint. */
+    controlPlane?: TrafficEnd;
+    nodes: TrafficEnd[];
+    pods: TrafficEnd[];
     healthChecks: TrafficEnd[];
     googleApis: TrafficEnd;
   };
+  /** The ports the cluster's load balancers health-check. */
+  healthChecked: CheckedPorts[];
   /** What the report should say about this context; checks add theirs while they run. */
   notes: string[];
 }
 
-const external = (range: Cidr): TrafficEnd => ({ range, tags: [], serviceAccounts: [], primaryAddress: false, instance: false });
+export const externalEnd = (range: Cidr): TrafficEnd => ({ range, tags: [], serviceAccounts: [], primaryAddress: false, instance: false });
 
 export function inNetwork(network: string | undefined, resourceNetwork: string | undefined): boolean {
   return network === undefined || resourceNetwork === undefined || resourceNetwork === network;
 }
 
-/** GKE's own rules when a live export holds them: `gke-NAME-HASH-master` and friends. */
-function liveGkeRules(rules: readonly FirewallRule[], cluster: ClusterModel): FirewallRule[] {
-  const pattern = new RegExp(`^gke-${(cluster.name ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{8}-(master|vms|all)$`);
-  return rules.filter((rule) => pattern.test(rule.name));
+/** The members of the cluster: nodes and pods, the instances its rules target. */
+export function memberEnds(context: CheckContext): TrafficEnd[] {
+  return [...context.ends.nodes, ...context.ends.pods];
+}
+
+function nodeTagsOf(cluster: ClusterModel, rules: readonly FirewallRule[]): string[] {
+  const live = ownGkeRules(rules, cluster).flatMap((rule) => rule.targetTags);
+  return [...new Set([...live, gkeNodeTag(cluster), ...cluster.nodeTags])];
+}
+
+/** The control plane as the nodes' firewall sees it, and where nodes reach it. */
+function controlPlaneEnds(cluster: ClusterModel | undefined, pods: readonly TrafficEnd[], notes: string[]): Pick<CheckContext['ends'], 'master' | 'controlPlane'> {
+  if (!cluster?.privateNodes) return {};
+  if (cluster.masterCidr) return { master: externalEnd(cluster.masterCidr), controlPlane: externalEnd(cluster.masterCidr) };
+  if (cluster.controlPlaneConnection !== 'psc') return {};
+  const name = cluster.name ?? 'the cluster';
+  notes.push(
+    `${name} reaches its control plane through Private Service Connect (no control-plane /28): nodes were judged reaching its endpoint ${cluster.controlPlaneEndpoint ?? '(unknown)'} on tcp:443, and the control plane's calls to nodes and webhooks as coming from the konnectivity agents' pods (the pod range), since GKE does not document another source for them.`,
+  );
+  const ends: Pick<CheckContext['ends'], 'master' | 'controlPlane'> = {};
+  if (pods[0]) ends.master = pods[0];
+  if (cluster.controlPlaneEndpoint) ends.controlPlane = externalEnd(parseCidr(cluster.controlPlaneEndpoint));
+  return ends;
 }
 
 export function buildContext(config: NetworkConfig, cluster: ClusterModel | undefined): CheckContext {
   const network = cluster?.network;
-  const notes: string[] = [];
-  const own = config.firewalls.filter((rule) => inNetwork(network, rule.network));
-  const live = cluster ? liveGkeRules(own, cluster) : [];
-  // Rules GKE created are modelled only when the inputs do not hold the real ones.
-  const firewalls = cluster && live.length === 0 ? [...own, ...gkeCreatedRules(cluster)] : own;
-  const nodeTags = cluster ? [...new Set([...live.flatMap((rule) => rule.targetTags), gkeNodeTag(cluster), ...cluster.nodeTags])] : [];
-  const serviceAccounts = cluster?.nodeServiceAccounts ?? [];
-  const nodeRange = cluster?.nodeCidrs[0];
-  const podRange = cluster?.podCidrs[0];
+  const firewalls = clusterFirewalls(config, cluster);
+  const { notes } = firewalls;
+  const nodeTags = cluster ? nodeTagsOf(cluster, firewalls.vpcRules) : [];
+  const serviceAccounts = cluster ? resolveServiceAccounts(cluster.nodeServiceAccounts ?? [], cluster.projectNumber) : [];
   const name = cluster?.name ?? 'the cluster';
-  if (cluster && !nodeRange) notes.push(`The node range of ${name} is unknown (pass --node-cidr or the subnetwork): flows to and from nodes were not judged.`);
-  if (cluster && !podRange) notes.push(`The pod range of ${name} is unknown (pass --pod-cidr): flows to and from pods, and webhook ports, were not judged.`);
+  if (cluster && cluster.nodeCidrs.length === 0) notes.push(`The node range of ${name} is unknown (pass --node-cidr or the subnetwork): flows to and from nodes were not judged.`);
+  if (cluster && cluster.podCidrs.length === 0) notes.push(`The pod range of ${name} is unknown (pass --pod-cidr): flows to and from pods, and webhook ports, were not judged.`);
   const member = (range: Cidr, primaryAddress: boolean): TrafficEnd => ({ range, tags: nodeTags, serviceAccounts, primaryAddress, instance: true });
+  const nodes = (cluster?.nodeCidrs ?? []).map((range) => member(range, true));
+  // Pod IPs are alias ranges of the nodes: targets match them, source tags do not.
+  const pods = (cluster?.podCidrs ?? []).map((range) => member(range, false));
+  const health = cluster ? healthCheckedPorts(config, firewalls.vpcRules, nodeTags) : { checked: [], notes: [] };
+  // A load balancer the manifests ask for gets GKE's firewall rule once applied: judge with it.
+  const modelled = cluster ? modelledLoadBalancerRules(health.checked, gkeNodeTag(cluster), network) : [];
+  const vpcRules = [...firewalls.vpcRules, ...modelled];
+  const stack = modelled.length > 0 ? withRules(firewalls.stack, modelled) : firewalls.stack;
+  if (cluster && health.checked.length === 0) {
+    notes.push(`No load balancer health checks are known for ${name} (no GKE load balancer rules for its nodes among the inputs, no LoadBalancer Services or Ingresses among the manifests): health-check flows were not judged.`);
+  }
   const context: CheckContext = {
     config,
-    firewalls,
-    evaluator: new FirewallEvaluator(firewalls),
+    stack,
+    evaluator: new FirewallEvaluator(stack),
+    firewalls: vpcRules,
     nodeTags,
+    nodeServiceAccounts: serviceAccounts,
     ends: {
-      healthChecks: HEALTH_CHECK_RANGES.filter((range) => range.family === 4).map(external),
-      googleApis: external(RESTRICTED_APIS_RANGE),
+      nodes,
+      pods,
+      healthChecks: HEALTH_CHECK_RANGES.filter((range) => range.family === 4).map(externalEnd),
+      googleApis: externalEnd(RESTRICTED_APIS_RANGE),
+      ...controlPlaneEnds(cluster, pods, notes),
     },
-    notes,
+    healthChecked: health.checked,
+    notes: [...notes, ...health.notes],
   };
-  if (nodeRange) context.ends.nodes = member(nodeRange, true);
-  // Pod IPs are alias ranges of the nodes: targets match them, source tags do not.
-  if (podRange) context.ends.pods = member(podRange, false);
   if (cluster) context.cluster = cluster;
   if (network) context.network = network;
-  // Only a private cluster's control plane reaches nodes through the VPC firewall.
-  if (cluster?.masterCidr && cluster.privateNodes) context.ends.master = external(cluster.masterCidr);
+  const project = cluster ? networkProjectOf(cluster) : undefined;
+  if (project) context.networkProject = project;
   return context;
 }
 
+/** Resources of the checked network: its own, or any when the network is unknown. */
+export function onCheckedNetwork(context: CheckContext, resourceNetwork: string | undefined, resourceProject?: string): boolean {
+  return onNetwork(context.network, context.networkProject, resourceNetwork, resourceProject);
+}

@@ -54,14 +54,22 @@ export function wildcardTarget(domain: PrivateDomain): string {
   return domain === GOOGLE_APIS_DOMAIN ? GOOGLE_APIS_DOMAIN.apexRecord : domain.zone;
 }
 
-function zoneFix(domain: PrivateDomain, network: string): { gcloud: string[]; manifests: Record<string, unknown>[] } {
+/** The network private zones are made visible to, and the project that holds it (and the zones). */
+export interface ZoneHome {
+  network: string;
+  project?: string;
+}
+
+function zoneFix(domain: PrivateDomain, home: ZoneHome): { gcloud: string[]; manifests: Record<string, unknown>[] } {
+  const { network } = home;
   const zoneName = gcpResourceName(network, domain.zone.replace(/\.$/, '').replace(/\./g, '-'));
   const target = wildcardTarget(domain);
+  const project = home.project ? ` --project=${shellArg(home.project)}` : '';
   return {
     gcloud: [
-      `gcloud dns managed-zones create ${shellArg(zoneName)} --dns-name=${domain.zone} --visibility=private --networks=${shellArg(network)} --description='kfguard: restricted VIP'`,
-      `gcloud dns record-sets create ${domain.apexRecord} --zone=${shellArg(zoneName)} --type=A --ttl=300 --rrdatas=${VIP_ADDRESSES.join(',')}`,
-      `gcloud dns record-sets create '*.${domain.zone}' --zone=${shellArg(zoneName)} --type=CNAME --ttl=300 --rrdatas=${target}`,
+      `gcloud dns managed-zones create ${shellArg(zoneName)}${project} --dns-name=${domain.zone} --visibility=private --networks=${shellArg(network)} --description='kfguard: restricted VIP'`,
+      `gcloud dns record-sets create ${domain.apexRecord}${project} --zone=${shellArg(zoneName)} --type=A --ttl=300 --rrdatas=${VIP_ADDRESSES.join(',')}`,
+      `gcloud dns record-sets create '*.${domain.zone}'${project} --zone=${shellArg(zoneName)} --type=CNAME --ttl=300 --rrdatas=${target}`,
     ],
     manifests: [
       { apiVersion: 'dns.cnrm.cloud.google.com/v1beta1', kind: 'DNSManagedZone', metadata: { name: zoneName }, spec: { dnsName: domain.zone, visibility: 'private', privateVisibilityConfig: { networks: [{ networkRef: { name: network } }] } } },
@@ -77,9 +85,9 @@ const ARTIFACT_REGISTRY_NOTE = 'Only if images come from Artifact Registry (pkg.
  * Private zones resolving each domain to the restricted VIP, as gcloud commands and manifests;
  * `ifArtifactRegistry` domains follow under a comment, for when kfguard cannot tell where images come from.
  */
-export function privateZonesRemediation(summary: string, network: string, domains: readonly PrivateDomain[], ifArtifactRegistry: readonly PrivateDomain[] = []): Remediation {
-  const required = domains.map((domain) => zoneFix(domain, network));
-  const optional = ifArtifactRegistry.map((domain) => zoneFix(domain, network));
+export function privateZonesRemediation(summary: string, home: ZoneHome, domains: readonly PrivateDomain[], ifArtifactRegistry: readonly PrivateDomain[] = []): Remediation {
+  const required = domains.map((domain) => zoneFix(domain, home));
+  const optional = ifArtifactRegistry.map((domain) => zoneFix(domain, home));
   const gcloud = required.flatMap((fix) => fix.gcloud);
   const manifests = required.flatMap((fix) => fix.manifests).map((doc) => stringify(doc));
   if (optional.length > 0) {

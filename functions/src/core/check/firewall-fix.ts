@@ -1,51 +1,133 @@
-import type { Traffic } from '../firewall/evaluator.js';
-import { allowSpec, namedProposal, priorityAbove, renderGcloud, renderManifest, type AllowedProtocol, type ProposalBody } from '../firewall/proposal.js';
-import type { FirewallRule } from '../firewall/rule.js';
-import { verifyProposal } from '../firewall/verify.js';
-import type { Remediation } from '../findings/finding.js';
-import type { CheckContext } from './context.js';
+import { addressSet, setToCidrs, type AddressSet, type Family } from '../net/address-set.js';
+import { normalize, sameSet, type Point } from '../net/intervals.js';
+import type { FlowSummary, Remediation } from '../findings/finding.js';
+import type { Decision, PortSet, Traffic } from '../firewall/evaluator.js';
+import { proposeFix, type Opening } from '../firewall/fix.js';
+import type { AllowedProtocol } from '../firewall/proposal.js';
+import { describeRule, type FirewallRule } from '../firewall/rule.js';
+import { memberEnds, type CheckContext } from './context.js';
+
+/** A blocked piece with the flow it belongs to. */
+export interface BlockedPiece {
+  traffic: Traffic;
+  decision: Decision;
+}
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
-const isSinglePort = (traffic: Traffic): boolean => traffic.ports.from === traffic.ports.to;
-
-/** Each protocol of the flows with the single ports they need; a protocol any flow needs on every port allows them all. */
-export function allowedProtocols(flows: readonly Traffic[]): AllowedProtocol[] {
-  return unique(flows.map((flow) => flow.protocol)).map((protocol) => {
-    const own = flows.filter((flow) => flow.protocol === protocol);
-    return { protocol, ports: own.every(isSinglePort) ? unique(own.map((flow) => flow.ports.from)) : [] };
-  });
+function unionOf(sets: readonly AddressSet[]): AddressSet {
+  return normalize(sets.flat());
 }
 
-/** The flows' far sides (the source for ingress, the destination for egress), each range once. */
-function farRanges(flows: readonly Traffic[]): string[] {
-  return unique(flows.map((flow) => (flow.direction === 'INGRESS' ? flow.source : flow.destination).range.text));
+const family = (pieces: readonly BlockedPiece[]) => pieces[0]!.traffic.source.range.family;
+
+/** The far side of a piece: the source for ingress, the destination for egress. */
+const farSide = (piece: BlockedPiece): AddressSet => (piece.traffic.direction === 'INGRESS' ? piece.decision.piece.source : piece.decision.piece.destination);
+const nearSide = (piece: BlockedPiece): AddressSet => (piece.traffic.direction === 'INGRESS' ? piece.decision.piece.destination : piece.decision.piece.source);
+
+/** The near side's ranges when they are only part of the cluster's instances (the pods, not the nodes): else none. */
+function narrowerNear(context: CheckContext, near: AddressSet, fam: Family): string[] | undefined {
+  const members = addressSet(memberEnds(context).map((end) => end.range), fam);
+  return sameSet(near, members) ? undefined : setToCidrs(near, fam).map((cidr) => cidr.text);
 }
 
-/** How protocols and ports read in a finding: `tcp:443,10250`, `tcp,udp (all ports)`. */
-export function describeProtocols(allowed: readonly AllowedProtocol[]): string {
-  return allowed.every((entry) => entry.ports.length === 0) ? `${allowed.map((entry) => entry.protocol).join(',')} (all ports)` : allowSpec(allowed);
+const portRanges = (ports: PortSet) => ports.map((interval) => ({ from: interval.lo, to: interval.hi }));
+
+/** The ports of each protocol the pieces block: "1-1000" ranges, single ports as numbers. */
+export function blockedProtocols(pieces: readonly BlockedPiece[]): AllowedProtocol[] {
+  return unique(pieces.map((piece) => piece.traffic.protocol)).map((protocol) => ({
+    protocol,
+    ports: portRanges(normalize(pieces.filter((piece) => piece.traffic.protocol === protocol).flatMap((piece) => piece.decision.piece.ports))),
+  }));
 }
+
+/** The blocked pieces as a finding's flow: exactly the sub-ranges, protocols and ports that are denied. */
+export function blockedFlowSummary(name: string | undefined, pieces: readonly BlockedPiece[], classes?: Pick<FlowSummary, 'sourceClass' | 'destinationClass'>): FlowSummary {
+  const fam = family(pieces);
+  const source = setToCidrs(unionOf(pieces.map((piece) => piece.decision.piece.source)), fam).map((cidr) => cidr.text);
+  const destination = setToCidrs(unionOf(pieces.map((piece) => piece.decision.piece.destination)), fam).map((cidr) => cidr.text);
+  const protocols = blockedProtocols(pieces);
+  const summary: FlowSummary = {
+    direction: pieces[0]!.traffic.direction,
+    protocol: protocols.map((entry) => entry.protocol).join(','),
+    source: source.join(','),
+    destination: destination.join(','),
+    ports: unique(protocols.flatMap((entry) => entry.ports.map((range) => (range.from === range.to ? range.from : `${range.from}-${range.to}`)))),
+    ...classes,
+  };
+  if (name) summary.name = name;
+  return summary;
+}
+
+/** A box of blocked traffic on one protocol: far side × near side × ports, each a set. */
+interface Box {
+  protocol: string;
+  far: AddressSet;
+  near: AddressSet;
+  ports: PortSet;
+  pieces: BlockedPiece[];
+}
+
+/** Merges boxes that agree on every dimension but one: the union along that one is still exactly the boxes. */
+function mergeAlong(boxes: readonly Box[], along: 'far' | 'near' | 'ports'): Box[] {
+  const merged: Box[] = [];
+  const others = (['far', 'near', 'ports'] as const).filter((dimension) => dimension !== along);
+  for (const box of boxes) {
+    const match = merged.find((candidate) => candidate.protocol === box.protocol && others.every((dimension) => sameSet<Point>(candidate[dimension], box[dimension])));
+    if (!match) merged.push({ ...box, pieces: [...box.pieces] });
+    else {
+      match[along] = normalize<Point>([...match[along], ...box[along]]) as never;
+      match.pieces.push(...box.pieces);
+    }
+  }
+  return merged;
+}
+
+/** The fewest boxes that make up the pieces exactly: one rule opens each. */
+function exactBoxes(pieces: readonly BlockedPiece[]): Box[] {
+  const boxes = pieces.map((piece): Box => ({ protocol: piece.traffic.protocol, far: farSide(piece), near: nearSide(piece), ports: piece.decision.piece.ports, pieces: [piece] }));
+  return mergeAlong(mergeAlong(mergeAlong(boxes, 'ports'), 'far'), 'near');
+}
+
+/** The traffic the cluster needs: what a proposed fix may open. */
+export type NeededTraffic = readonly Traffic[];
 
 /**
- * One allow rule that opens exactly these flows (all in one direction) on the cluster's nodes,
- * above the rule that blocks them: their far ranges, protocols and ports combined, proved with
- * the evaluator against every flow before it is proposed.
+ * The fix for pieces one rule blocks: for each group of pieces with the same ports, an opening of
+ * exactly their far ranges and ports on the cluster's nodes, placed at the layer that decides and
+ * proved against the whole stack.
  */
-export function allowTrafficFix(context: CheckContext, flows: readonly Traffic[], blocking: FirewallRule, label: string, summary: string): Remediation {
-  const direction = flows[0]!.direction;
-  const allow = allowedProtocols(flows);
-  const network = context.network ?? blocking.network;
-  const body: ProposalBody = { direction, priority: priorityAbove(blocking.priority), allow, targetTags: context.nodeTags.slice(0, 1), description: `kfguard: ${label}` };
-  if (network) body.network = network;
-  if (context.cluster?.project) body.project = context.cluster.project;
-  if (direction === 'INGRESS') body.sourceRanges = farRanges(flows);
-  else body.destinationRanges = farRanges(flows);
-  const proposal = namedProposal([label, direction.toLowerCase(), ...allow.flatMap((entry) => [entry.protocol, ...entry.ports])], body);
-  const proof = verifyProposal(context.firewalls, proposal, flows);
-  const caveat =
-    proof.letsThrough && proof.minimal
-      ? ' kfguard checked that this rule lets the traffic through and opens nothing more.'
-      : ` kfguard could not prove this rule wins over ${blocking.name} (priority ${blocking.priority}); change that rule instead.`;
-  return { summary: `${summary}${caveat}`, gcloud: renderGcloud(proposal), manifest: renderManifest(proposal) };
+export function blockedPiecesFix(context: CheckContext, pieces: readonly BlockedPiece[], blocking: FirewallRule, label: string, summary: string, needed: NeededTraffic): Remediation {
+  const fam = family(pieces);
+  const blocker = { layer: blocking.layer, priority: blocking.priority, rule: blocking, description: describeRule(blocking), ...(blocking.policy ? { policy: blocking.policy } : {}) };
+  const proposals = exactBoxes(pieces).map((box) => {
+    const group = box.pieces;
+    const near = narrowerNear(context, box.near, fam);
+    const opening: Opening = {
+      direction: group[0]!.traffic.direction,
+      allow: [{ protocol: box.protocol, ports: portRanges(box.ports) }],
+      farRanges: setToCidrs(box.far, fam).map((cidr) => cidr.text),
+      ...(near ? { nearRanges: near } : {}),
+      targetTags: context.nodeTags.slice(0, 1),
+      targetServiceAccounts: context.nodeServiceAccounts,
+      description: `kfguard: ${label}`,
+      nameParts: [label, group[0]!.traffic.direction.toLowerCase()],
+    };
+    if (context.network ?? blocking.network) opening.network = (context.network ?? blocking.network)!;
+    if (context.networkProject) opening.project = context.networkProject;
+    const flows = unique(group.map((piece) => piece.traffic)).map((traffic) => ({ traffic, pieces: group.filter((piece) => piece.traffic === traffic).map((piece) => piece.decision.piece) }));
+    return proposeFix(opening, blocker, summary, { stack: context.stack, flows, nearEnds: memberEnds(context), needed });
+  });
+  const made = proposals.filter((proposal) => proposal !== undefined);
+  if (made.length === 0) {
+    return { summary: `${summary} ${blocking.policy ? `It is decided by a Google-managed system firewall policy, which cannot be changed: find which Google service manages ${blocking.name}.` : ''}`.trim(), gcloud: null, manifest: null, layer: blocking.layer };
+  }
+  const [first] = made;
+  if (made.length === 1) return first!.remediation;
+  return {
+    ...first!.remediation,
+    gcloud: made.map((proposal) => proposal.remediation.gcloud).join('\n'),
+    manifest: made.map((proposal) => proposal.remediation.manifest).join('---\n'),
+    verified: made.every((proposal) => proposal.remediation.verified === true),
+  };
 }

@@ -1,6 +1,7 @@
 import { ANYWHERE_V4, GOOGLE_APIS_VIP_RANGES } from '../net/well-known.js';
 import { cidrContainsCidr } from '../net/cidr.js';
 import type { RouteSpec } from '../config/specs.js';
+import { shellArg } from '../firewall/proposal.js';
 import { inNetwork, type CheckContext } from './context.js';
 
 /** The network's routes, plus the default route GCP created for a network whose manifest keeps it. */
@@ -34,11 +35,11 @@ export function dependsOnPrivateAccess(context: CheckContext): boolean {
   return context.cluster?.privateNodes === true || context.config.subnetworks.some((subnet) => inNetwork(context.network, subnet.network) && subnet.privateIpGoogleAccess);
 }
 
-/** us-central1-a → us-central1; a region stays as it is. */
-export function regionOf(location: string | undefined): string | undefined {
-  return location?.replace(/-[a-z]$/, '');
-}
-
 export function networkName(context: CheckContext): string {
   return context.network ?? 'NETWORK';
+}
+
+/** ` --project=HOST`: routes, NAT and DNS go in the project that holds the network (the host project for Shared VPC). */
+export function projectFlag(context: CheckContext): string {
+  return context.networkProject ? ` --project=${shellArg(context.networkProject)}` : '';
 }

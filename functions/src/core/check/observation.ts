@@ -1,4 +1,5 @@
 import type { FlowSummary, Observation, Remediation } from '../findings/finding.js';
+import type { FirewallLayer } from '../firewall/rule.js';
 import type { RuleInfo } from '../rules/rule.js';
 
 export interface CheckResult {
@@ -6,6 +7,8 @@ export interface CheckResult {
   key: (string | number | undefined)[];
   flow?: FlowSummary;
   firewallRule?: string;
+  /** Required with `firewallRule`: the layer it sits in. */
+  firewallLayer?: FirewallLayer;
   resources: string[];
   explanation: string;
   remediation: Remediation;
@@ -19,6 +22,7 @@ export function checkObservation(rule: RuleInfo, result: CheckResult): Observati
     key: [rule.id, ...result.key].map((part) => part ?? '').join('|'),
     flow: result.flow ?? null,
     firewallRule: result.firewallRule ?? null,
+    firewallLayer: result.firewallRule ? (result.firewallLayer ?? 'vpc-firewall') : null,
     resources: result.resources,
     detail: () => ({ explanation: result.explanation, remediation: result.remediation }),
   };

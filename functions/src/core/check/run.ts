@@ -53,7 +53,7 @@ export function collectCheckObservations(config: NetworkConfig, options: CheckOp
   const runnable = rules.filter((rule) => rule.requires.every((need) => coverage.has(need)));
   const skipped = rules.filter((rule) => !runnable.includes(rule));
   const observations: Observation[] = [];
-  const notes = new Set<string>();
+  const notes = new Set<string>(config.notes);
   for (const cluster of clusters.length > 0 ? clusters : [undefined]) {
     const context = buildContext(config, cluster);
     for (const rule of runnable) observations.push(...rule.check(context));
@@ -70,7 +70,9 @@ export function collectCheckObservations(config: NetworkConfig, options: CheckOp
 export function runChecks(config: NetworkConfig, options: CheckOptions = {}): CheckReport {
   const { observations, clusters, notes } = collectCheckObservations(config, options);
   const aggregator = new FindingAggregator();
-  for (const observation of observations) aggregator.add(observation);
+  // A network-wide check runs once per cluster on the network: one finding, not one per cluster.
+  const distinct = new Map(observations.map((observation) => [observation.key, observation]));
+  for (const observation of distinct.values()) aggregator.add(observation);
   const rejected = options.rejected ?? [];
   return {
     findings: aggregator.findings(),

@@ -26,7 +26,8 @@ function selects(service: ServiceSpec, workload: WorkloadSpec): boolean {
   return workload.namespace === service.namespace && selector.length > 0 && selector.every(([key, value]) => workload.podLabels[key] === value);
 }
 
-function namedContainerPort(config: NetworkConfig, service: ServiceSpec, name: string): number | undefined {
+/** The container port a Service's named targetPort refers to, in the workloads the Service selects. */
+export function namedContainerPort(config: NetworkConfig, service: ServiceSpec, name: string): number | undefined {
   for (const workload of config.workloads.filter((candidate) => selects(service, candidate))) {
     for (const container of workload.containers) {
       const port = container.ports.find((candidate) => candidate.name === name);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { zodIssueText } from '../logs/log-entry.js';
-import { clusterModelFromGke, GkeClusterSchema, lastSegment } from '../model/cluster.js';
+import { clusterModelFromGke, GkeClusterSchema, lastSegment, resourcePath, type ClusterModel } from '../model/cluster.js';
 import { ConfigError, parseConfigCidr, toFirewallRule } from './firewall-input.js';
+import { addEffectiveFirewalls, addFirewallPolicy } from './gcloud-policies.js';
 import { addKubeObject, type ConfigSink } from './kube.js';
 import type { Location } from './specs.js';
 
@@ -64,6 +65,7 @@ const GcloudSubnetwork = z.looseObject({
   name: z.string(),
   network: z.string().optional(),
   region: z.string().optional(),
+  selfLink: z.string().optional(),
   ipCidrRange: z.string(),
   privateIpGoogleAccess: z.boolean().optional(),
   secondaryIpRanges: z.array(z.looseObject({ rangeName: z.string(), ipCidrRange: z.string() })).optional(),
@@ -85,6 +87,7 @@ const firewall: Converter = (value, location, sink) => {
       {
         name: rule.name,
         network: lastSegment(rule.network),
+        project: resourcePath(rule.network).project,
         direction: rule.direction,
         priority: rule.priority,
         allow: protocols(rule.allowed),
@@ -144,10 +147,13 @@ const recordSet: Converter = (value, location, sink) => {
 
 const subnetwork: Converter = (value, location, sink) => {
   const spec = parse(GcloudSubnetwork, value, 'subnetwork');
+  const path = resourcePath(spec.selfLink);
+  const project = path.project ?? resourcePath(spec.network).project;
   sink.config.subnetworks.push({
     name: spec.name,
     network: lastSegment(spec.network),
-    region: lastSegment(spec.region),
+    region: lastSegment(spec.region) ?? path.region,
+    ...(project ? { project } : {}),
     ipCidrRange: parseConfigCidr(spec.ipCidrRange, 'ipCidrRange'),
     secondaryRanges: (spec.secondaryIpRanges ?? []).map((range, i) => ({ rangeName: range.rangeName, range: parseConfigCidr(range.ipCidrRange, `secondaryIpRanges[${i}].ipCidrRange`) })),
     privateIpGoogleAccess: spec.privateIpGoogleAccess ?? false,
@@ -156,19 +162,34 @@ const subnetwork: Converter = (value, location, sink) => {
   });
 };
 
+const ENFORCEMENT_ORDERS = ['AFTER_CLASSIC_FIREWALL', 'BEFORE_CLASSIC_FIREWALL'] as const;
+const GcloudNetwork = z.looseObject({ name: z.string(), selfLink: z.string().optional(), networkFirewallPolicyEnforcementOrder: z.enum(ENFORCEMENT_ORDERS).optional() });
+
 const network: Converter = (value, location, sink) => {
-  const spec = parse(z.looseObject({ name: z.string() }), value, 'network');
-  sink.config.networks.push({ name: spec.name, impliesDefaultRoute: false, location });
+  const spec = parse(GcloudNetwork, value, 'network');
+  const project = resourcePath(spec.selfLink).project;
+  // The API leaves the field out for the default order (AFTER_CLASSIC_FIREWALL); a described network says it either way.
+  sink.config.networks.push({ name: spec.name, impliesDefaultRoute: false, enforcementOrder: spec.networkFirewallPolicyEnforcementOrder ?? 'AFTER_CLASSIC_FIREWALL', ...(project ? { project } : {}), location });
 };
+
+const project: Converter = (value, _location, sink) => {
+  const spec = parse(z.looseObject({ projectId: z.string(), projectNumber: z.union([z.string(), z.number()]) }), value, 'project');
+  sink.config.projectNumbers.set(spec.projectId, String(spec.projectNumber));
+};
+
+const sameCluster = (a: ClusterModel, b: ClusterModel): boolean => a.name === b.name && a.location === b.location && a.project === b.project;
 
 const cluster: Converter = (value, location, sink) => {
   const model = clusterModelFromGke(parse(GkeClusterSchema, value, 'cluster'));
-  sink.config.clusters = [...sink.config.clusters.filter((existing) => existing.model.name !== model.name), { model, location }];
+  sink.config.clusters = [...sink.config.clusters.filter((existing) => !sameCluster(existing.model, model)), { model, location }];
   sink.config.coverage.add('clusters');
 };
 
+const firewallPolicy: Converter = (value, location, sink) => addFirewallPolicy(value, location, sink);
+
 const BY_KIND: Record<string, Converter> = {
   'compute#firewall': firewall,
+  'compute#firewallPolicy': firewallPolicy,
   'compute#route': route,
   'compute#router': router,
   'compute#subnetwork': subnetwork,
@@ -193,10 +214,36 @@ function converterFor(record: Record<string, unknown>): Converter | undefined {
   if (has(record, 'rrdatas', 'type', 'name')) return recordSet;
   if (has(record, 'ipCidrRange', 'network')) return subnetwork;
   if (has(record, 'name') && (has(record, 'privateClusterConfig') || has(record, 'nodePools') || has(record, 'masterAuth'))) return cluster;
+  if (has(record, 'rules') && (has(record, 'parent') || has(record, 'associations') || has(record, 'ruleTupleCount'))) return firewallPolicy;
+  if (has(record, 'name', 'autoCreateSubnetworks') || has(record, 'name', 'networkFirewallPolicyEnforcementOrder')) return network;
+  if (has(record, 'projectId', 'projectNumber')) return project;
   return undefined;
 }
 
-/** Where each value of an export was read from, by its path in the document: "" for all of it, "[3]", ".items[2]". */
+/** The keys list responses put their items under: Compute's `items`, GKE's `clusters`, Cloud DNS's `managedZones` and `rrsets`. */
+const LIST_KEYS = ['items', 'clusters', 'managedZones', 'rrsets'] as const;
+
+/**
+ * The elements of an API list or aggregated-list response, each with its path:
+ * `{"items": [...]}`, `{"clusters": [...]}`, `{"items": {"regions/R": {"subnetworks": [...]}}}`.
+ */
+function listElements(record: Record<string, unknown>): [unknown, string][] | undefined {
+  for (const key of LIST_KEYS) {
+    const items = record[key];
+    if (Array.isArray(items)) return items.map((item, index) => [item, `.${key}[${index}]`]);
+    if (key === 'items' && items !== null && typeof items === 'object' && typeof record['kind'] === 'string' && record['kind'].endsWith('AggregatedList')) {
+      return Object.entries(items as Record<string, unknown>).flatMap(([scope, scoped]) =>
+        Object.entries((scoped ?? {}) as Record<string, unknown>)
+          .filter(([, list]) => Array.isArray(list))
+          .flatMap(([field, list]) => (list as unknown[]).map((item, index): [unknown, string] => [item, `.items.${scope}.${field}[${index}]`])),
+      );
+    }
+  }
+  return undefined;
+}
+
+const isEffectiveFirewalls = (record: Record<string, unknown>): boolean => Array.isArray(record['firewallPolicys']) || (Array.isArray(record['firewalls']) && Object.keys(record).every((key) => key === 'firewalls' || key === 'firewallPolicys'));
+
 /** Where an element of an export is: by name (`FILE[3]`) for what is kept, by `FILE:LINE` for a rejection, which may cost a pass over the whole document. */
 export interface ExportLocator {
   name(path: string): Location;
@@ -229,20 +276,34 @@ export function addExportDocument(value: unknown, locate: ExportLocator, sink: C
     return;
   }
   const location = locate.name(path);
-  const located: ConfigSink = { ...sink, reject: (where, reason) => sink.reject(where === location ? locate.line(path) : where, reason) };
+  // A rejection names the element, or a part of it (`.rules[3]`): both become FILE:LINE.
+  const located: ConfigSink = { ...sink, reject: (where, reason) => sink.reject(where.startsWith(location) ? locate.line(path + where.slice(location.length)) : where, reason) };
+  if (isEffectiveFirewalls(record)) {
+    addEffectiveFirewalls(record, location, located, (rule, where) => convert(firewall, rule, where, located));
+    return;
+  }
+  const elements = !record['apiVersion'] ? listElements(record) : undefined;
+  if (elements) {
+    for (const [element, elementPath] of elements) addExportDocument(element, locate, sink, `${path}${elementPath}`);
+    return;
+  }
   if (typeof record['apiVersion'] === 'string' && typeof record['kind'] === 'string') {
     addKubeObject(value, location, located);
     return;
   }
   const converter = converterFor(record);
   if (!converter) {
-    located.reject(location, 'not a recognised export (firewall rule, route, router, managed zone, record set, subnetwork, cluster or Kubernetes object)');
+    located.reject(location, 'not a recognised export (firewall rule, firewall policy, effective firewalls, network, route, router, managed zone, record set, subnetwork, cluster, project or Kubernetes object)');
     return;
   }
+  convert(converter, value, location, located);
+}
+
+function convert(converter: Converter, value: unknown, location: Location, sink: ConfigSink): void {
   try {
-    converter(value, location, located);
+    converter(value, location, sink);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    located.reject(location, error.message);
+    sink.reject(location, error.message);
   }
 }

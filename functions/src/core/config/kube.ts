@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { zodIssueText } from '../logs/log-entry.js';
-import { emptyClusterModel, lastSegment } from '../model/cluster.js';
-import { ConfigError, parseConfigCidr, toFirewallRule, type ProtocolInput } from './firewall-input.js';
+import { emptyClusterModel, lastSegment, regionOfLocation, resourcePath } from '../model/cluster.js';
+import type { PolicyKind, PolicyRef } from '../firewall/rule.js';
+import { ConfigError, parseConfigCidr, toFirewallRule, toPolicyRule, type ProtocolInput } from './firewall-input.js';
 import { findPlaceholders } from './placeholders.js';
 import type { Location, NetworkConfig, ReferenceField } from './specs.js';
 
@@ -131,11 +132,20 @@ const computeRoute: Handler = (object, location, sink) => {
   sink.config.coverage.add('routes');
 };
 
-const ComputeNetworkSpec = z.looseObject({ deleteDefaultRoutesOnCreate: z.boolean().optional(), autoCreateSubnetworks: z.boolean().optional() });
+const ComputeNetworkSpec = z.looseObject({
+  deleteDefaultRoutesOnCreate: z.boolean().optional(),
+  autoCreateSubnetworks: z.boolean().optional(),
+  networkFirewallPolicyEnforcementOrder: z.enum(['AFTER_CLASSIC_FIREWALL', 'BEFORE_CLASSIC_FIREWALL']).optional(),
+});
 
 const computeNetwork: Handler = (object, location, sink) => {
   const spec = specOf(ComputeNetworkSpec, object);
-  sink.config.networks.push({ name: object.metadata.name, impliesDefaultRoute: !(spec.deleteDefaultRoutesOnCreate ?? false), location });
+  sink.config.networks.push({
+    name: object.metadata.name,
+    impliesDefaultRoute: !(spec.deleteDefaultRoutesOnCreate ?? false),
+    enforcementOrder: spec.networkFirewallPolicyEnforcementOrder ?? 'AFTER_CLASSIC_FIREWALL',
+    location,
+  });
   // A network package declares its firewall, routes, NAT and DNS: what it lacks is missing.
   for (const coverage of ['firewalls', 'routes', 'routers', 'dns'] as const) sink.config.coverage.add(coverage);
 };
@@ -209,7 +219,7 @@ const ContainerClusterSpec = z.looseObject({
     })
     .optional(),
   masterAuthorizedNetworksConfig: z.looseObject({ cidrBlocks: z.array(z.unknown()).optional() }).optional().nullable(),
-  nodeConfig: z.looseObject({ tags: strings }).optional(),
+  nodeConfig: z.looseObject({ tags: strings, serviceAccountRef: ResourceRef.optional() }).optional(),
 });
 
 /** Deep-merges a later document into an earlier one with the same name, as a kustomize patch would. */
@@ -234,11 +244,16 @@ const containerCluster: Handler = (object, location, sink) => {
   // Config Connector in namespaced mode: the project is the annotation, else the namespace.
   model.project = object.metadata.annotations?.['cnrm.cloud.google.com/project-id'] ?? object.metadata.namespace;
   model.network = reference(sink, object, location, 'networkRef', 'ComputeNetwork', spec.networkRef);
+  // A Shared VPC cluster refers to the host project's network and subnet by their full path.
+  model.networkProject = resourcePath(spec.networkRef?.external).project ?? model.project;
   model.subnetwork = reference(sink, object, location, 'subnetworkRef', 'ComputeSubnetwork', spec.subnetworkRef);
+  model.subnetworkRegion = resourcePath(spec.subnetworkRef?.external).region ?? regionOfLocation(spec.location);
   model.privateNodes = spec.privateClusterConfig?.enablePrivateNodes ?? false;
   model.privateEndpoint = spec.privateClusterConfig?.enablePrivateEndpoint ?? false;
   model.authorizedNetworks = spec.masterAuthorizedNetworksConfig !== undefined && spec.masterAuthorizedNetworksConfig !== null;
   model.nodeTags = spec.nodeConfig?.tags ?? [];
+  const serviceAccount = spec.nodeConfig?.serviceAccountRef?.external ?? spec.nodeConfig?.serviceAccountRef?.name;
+  if (serviceAccount) model.nodeServiceAccounts = [serviceAccount];
   if (spec.privateClusterConfig?.masterIpv4CidrBlock) {
     model.masterCidr = parseConfigCidr(spec.privateClusterConfig.masterIpv4CidrBlock, 'spec.privateClusterConfig.masterIpv4CidrBlock');
     model.origins.master = 'manifest';
@@ -285,21 +300,61 @@ const webhookConfiguration: Handler = (object, location, sink) => {
 };
 
 const ServiceSpecSchema = z.looseObject({
+  type: z.string().optional(),
   selector: z.record(z.string(), z.string()).optional().nullable(),
+  externalTrafficPolicy: z.string().optional(),
+  healthCheckNodePort: z.number().int().optional(),
   ports: z
-    .array(z.looseObject({ name: z.string().optional(), port: z.number().int(), targetPort: z.union([z.number().int(), z.string()]).optional(), protocol: z.string().optional() }))
+    .array(
+      z.looseObject({
+        name: z.string().optional(),
+        port: z.number().int(),
+        targetPort: z.union([z.number().int(), z.string()]).optional(),
+        nodePort: z.number().int().optional(),
+        protocol: z.string().optional(),
+      }),
+    )
     .optional(),
 });
+
+/** `cloud.google.com/neg: '{"ingress": true}'` puts a Service behind container-native load balancing. */
+function negIngress(annotations: Record<string, string> | null | undefined): boolean {
+  const value = annotations?.['cloud.google.com/neg'];
+  if (!value) return false;
+  try {
+    return (JSON.parse(value) as { ingress?: unknown }).ingress === true;
+  } catch {
+    return false;
+  }
+}
 
 const kubernetesService: Handler = (object, location, sink) => {
   const spec = specOf(ServiceSpecSchema, object);
   sink.config.services.push({
     namespace: object.metadata.namespace ?? 'default',
     name: object.metadata.name,
+    type: spec.type ?? 'ClusterIP',
     selector: spec.selector ?? {},
-    ports: (spec.ports ?? []).map((port) => ({ name: port.name, port: port.port, targetPort: port.targetPort ?? port.port, protocol: port.protocol ?? 'TCP' })),
+    ports: (spec.ports ?? []).map((port) => ({ name: port.name, port: port.port, targetPort: port.targetPort ?? port.port, protocol: port.protocol ?? 'TCP', ...(port.nodePort ? { nodePort: port.nodePort } : {}) })),
+    ...(spec.externalTrafficPolicy ? { externalTrafficPolicy: spec.externalTrafficPolicy } : {}),
+    ...(spec.healthCheckNodePort ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),
+    negIngress: negIngress(object.metadata.annotations),
     location,
   });
+};
+
+const IngressBackend = z.looseObject({ service: z.looseObject({ name: z.string(), port: z.looseObject({ number: z.number().int().optional(), name: z.string().optional() }) }).optional() });
+const IngressSpecSchema = z.looseObject({
+  defaultBackend: IngressBackend.optional(),
+  rules: z.array(z.looseObject({ http: z.looseObject({ paths: z.array(z.looseObject({ backend: IngressBackend })) }).optional() })).optional(),
+});
+
+/** GKE Ingress (the default class on GKE): each backend Service is health-checked by the load balancer. */
+const kubernetesIngress: Handler = (object, location, sink) => {
+  const spec = specOf(IngressSpecSchema, object);
+  const backends = [spec.defaultBackend, ...(spec.rules ?? []).flatMap((rule) => rule.http?.paths.map((path) => path.backend) ?? [])]
+    .flatMap((backend) => (backend?.service ? [{ service: backend.service.name, port: backend.service.port.number ?? backend.service.port.name ?? 80 }] : []));
+  sink.config.ingresses.push({ namespace: object.metadata.namespace ?? 'default', name: object.metadata.name, backends, location });
 };
 
 const Container = z.looseObject({
@@ -334,7 +389,110 @@ const pod: Handler = (object, location, sink) => {
   addWorkload(object, location, sink, object.metadata.labels ?? {}, specOf(PodSpec, object));
 };
 
+const PolicyRuleSpec = z.looseObject({
+  action: z.string(),
+  direction: z.string().optional(),
+  priority: z.number().int(),
+  disabled: z.boolean().optional(),
+  enableLogging: z.boolean().optional(),
+  description: z.string().optional(),
+  firewallPolicyRef: ResourceRef,
+  match: z
+    .looseObject({
+      srcIPRanges: strings,
+      destIPRanges: strings,
+      layer4Configs: z.array(z.looseObject({ ipProtocol: z.string(), ports: strings })).optional(),
+      srcSecureTags: z.array(z.looseObject({ name: z.string() })).optional(),
+      srcAddressGroups: strings,
+      srcFqdns: strings,
+      srcRegionCodes: strings,
+      srcThreatIntelligences: strings,
+      destAddressGroups: strings,
+      destFqdns: strings,
+      destRegionCodes: strings,
+      destThreatIntelligences: strings,
+    })
+    .optional(),
+  targetResources: z.array(ResourceRef).optional(),
+  targetServiceAccounts: z.array(ResourceRef).optional(),
+  targetSecureTags: z.array(z.looseObject({ name: z.string() })).optional(),
+});
+
+/** A policy by the name its rules and associations refer to it with: the Kubernetes name, or the last segment of `external`. */
+function policyRef(kind: PolicyKind, ref: ResourceRef | undefined): PolicyRef {
+  const name = refName(ref);
+  if (!name) throw new ConfigError('spec.firewallPolicyRef: needs name or external');
+  return { name, kind };
+}
+
+/** ComputeFirewallPolicyRule (hierarchical) and ComputeNetworkFirewallPolicyRule (global network). */
+const policyRuleHandler =
+  (kind: PolicyKind): Handler =>
+  (object, location, sink) => {
+    const spec = specOf(PolicyRuleSpec, object);
+    const match = spec.match ?? {};
+    sink.config.firewalls.push(
+      toPolicyRule(
+        {
+          priority: spec.priority,
+          action: spec.action,
+          direction: spec.direction,
+          disabled: spec.disabled,
+          enableLogging: spec.enableLogging,
+          description: spec.description,
+          layer4Configs: match.layer4Configs,
+          srcIpRanges: match.srcIPRanges,
+          destIpRanges: match.destIPRanges,
+          srcSecureTags: match.srcSecureTags?.map((tag) => tag.name),
+          targetSecureTags: spec.targetSecureTags?.map((tag) => tag.name),
+          targetServiceAccounts: accounts(spec.targetServiceAccounts),
+          targetNetworks: (spec.targetResources ?? []).map((ref) => refName(ref)).filter((name): name is string => Boolean(name)),
+          opaqueSources: { srcAddressGroups: match.srcAddressGroups, srcFqdns: match.srcFqdns, srcRegionCodes: match.srcRegionCodes, srcThreatIntelligences: match.srcThreatIntelligences },
+          opaqueDestinations: { destAddressGroups: match.destAddressGroups, destFqdns: match.destFqdns, destRegionCodes: match.destRegionCodes, destThreatIntelligences: match.destThreatIntelligences },
+        },
+        policyRef(kind, spec.firewallPolicyRef),
+        'manifest',
+        location,
+      ),
+    );
+    sink.config.coverage.add('firewall-policies');
+  };
+
+const PolicySpec = z.looseObject({ shortName: z.string().optional(), organizationRef: ResourceRef.optional(), folderRef: ResourceRef.optional() });
+
+const policyHandler =
+  (kind: PolicyKind): Handler =>
+  (object, location, sink) => {
+    const spec = specOf(PolicySpec, object);
+    const ref: PolicyRef = { name: object.metadata.name, kind };
+    if (spec.shortName) ref.shortName = spec.shortName;
+    const parent = spec.folderRef?.external ?? spec.organizationRef?.external;
+    if (parent) ref.parent = parent;
+    sink.config.firewallPolicies.push({ ref, location, attachments: [] });
+    sink.config.coverage.add('firewall-policies');
+  };
+
+const AssociationSpec = z.looseObject({ attachmentTargetRef: ResourceRef, firewallPolicyRef: ResourceRef });
+
+/** An association attaches a policy declared elsewhere among the inputs (its attachments start empty). */
+const associationHandler =
+  (kind: PolicyKind): Handler =>
+  (object, location, sink) => {
+    const spec = specOf(AssociationSpec, object);
+    const target = kind === 'hierarchical' ? spec.attachmentTargetRef.external : refName(spec.attachmentTargetRef);
+    if (!target) throw new ConfigError('spec.attachmentTargetRef: needs name or external');
+    sink.config.policyAttachments.push({ policy: policyRef(kind, spec.firewallPolicyRef), target, location });
+    sink.config.coverage.add('firewall-policies');
+  };
+
 const HANDLERS: Record<string, Handler> = {
+  'compute.cnrm.cloud.google.com/ComputeFirewallPolicy': policyHandler('hierarchical'),
+  'compute.cnrm.cloud.google.com/ComputeFirewallPolicyRule': policyRuleHandler('hierarchical'),
+  'compute.cnrm.cloud.google.com/ComputeFirewallPolicyAssociation': associationHandler('hierarchical'),
+  'compute.cnrm.cloud.google.com/ComputeNetworkFirewallPolicy': policyHandler('network'),
+  'compute.cnrm.cloud.google.com/ComputeNetworkFirewallPolicyRule': policyRuleHandler('network'),
+  'compute.cnrm.cloud.google.com/ComputeNetworkFirewallPolicyAssociation': associationHandler('network'),
+  'networking.k8s.io/Ingress': kubernetesIngress,
   'compute.cnrm.cloud.google.com/ComputeFirewall': computeFirewall,
   'compute.cnrm.cloud.google.com/ComputeRoute': computeRoute,
   'compute.cnrm.cloud.google.com/ComputeNetwork': computeNetwork,

@@ -1,6 +1,7 @@
 import type { Cidr } from '../net/cidr.js';
 import type { ClusterModel } from '../model/cluster.js';
-import type { FirewallRule } from '../firewall/rule.js';
+import type { FirewallRule, PolicyRef } from '../firewall/rule.js';
+import type { EnforcementOrder } from '../firewall/stack.js';
 
 /** Where a spec was read from: `FILE:LINE` for manifests, `FILE[INDEX]` for exports, a resource path live. */
 export type Location = string;
@@ -18,6 +19,9 @@ export interface RouteSpec {
 
 export interface NetworkSpec {
   name: string;
+  project?: string;
+  /** When network firewall policies are evaluated relative to VPC rules; absent when the input did not say. */
+  enforcementOrder?: EnforcementOrder;
   /**
    * GCP creates a 0.0.0.0/0 route to the internet gateway with every new network unless
    * `deleteDefaultRoutesOnCreate` is set; a manifest then implies a route no manifest declares.
@@ -30,7 +34,9 @@ export interface NetworkSpec {
 export interface SubnetworkSpec {
   name: string;
   network?: string;
+  /** Subnets are named per region and project: a name alone matches one in every region. */
   region?: string;
+  project?: string;
   ipCidrRange?: Cidr;
   secondaryRanges: { rangeName: string; range: Cidr }[];
   privateIpGoogleAccess: boolean;
@@ -91,14 +97,28 @@ export interface ServicePortSpec {
   name?: string;
   port: number;
   targetPort: number | string;
+  nodePort?: number;
   protocol: string;
 }
 
 export interface ServiceSpec {
   namespace: string;
   name: string;
+  type: string;
   selector: Record<string, string>;
   ports: ServicePortSpec[];
+  externalTrafficPolicy?: string;
+  healthCheckNodePort?: number;
+  /** `cloud.google.com/neg` asks for container-native load balancing: health checks go to the pods. */
+  negIngress: boolean;
+  location: Location;
+}
+
+/** A GKE Ingress backend: the Service (and its port, by number or name) the load balancer checks. */
+export interface IngressSpec {
+  namespace: string;
+  name: string;
+  backends: { service: string; port: number | string }[];
   location: Location;
 }
 
@@ -141,12 +161,27 @@ export interface PlaceholderSpec {
   location: Location;
 }
 
+/** A firewall policy and where it is attached; its rules are among `NetworkConfig.firewalls`. */
+export interface FirewallPolicySpec {
+  ref: PolicyRef;
+  /**
+   * What it is attached to: `organizations/N`, `folders/N`, or a network name. Absent when the input
+   * did not say (a policy from get-effective-firewalls is attached to that network by definition).
+   */
+  attachments?: string[];
+  location: Location;
+}
+
 /** What a check can judge; a check whose inputs were not given is skipped and says so. */
-export type Coverage = 'firewalls' | 'routes' | 'routers' | 'dns' | 'clusters' | 'webhooks' | 'cnrm-status';
+export type Coverage = 'firewalls' | 'firewall-policies' | 'routes' | 'routers' | 'dns' | 'clusters' | 'webhooks' | 'cnrm-status';
 
 /** Everything `kfguard check` knows about the network and the workloads, from any mix of inputs. */
 export interface NetworkConfig {
+  /** VPC firewall rules and firewall policy rules (those carry `policy`). */
   firewalls: FirewallRule[];
+  firewallPolicies: FirewallPolicySpec[];
+  /** Associations read apart from their policy (Config Connector's *Association resources), merged in once every input is read. */
+  policyAttachments: { policy: PolicyRef; target: string; location: Location }[];
   routes: RouteSpec[];
   networks: NetworkSpec[];
   subnetworks: SubnetworkSpec[];
@@ -158,17 +193,24 @@ export interface NetworkConfig {
   webhooks: WebhookSpec[];
   services: ServiceSpec[];
   workloads: WorkloadSpec[];
+  ingresses: IngressSpec[];
   cnrmStatuses: CnrmStatus[];
   references: ReferenceSpec[];
   placeholders: PlaceholderSpec[];
   coverage: Set<Coverage>;
   /** Resource names defined per kind, for dangling-reference. */
   defined: Map<string, Set<string>>;
+  /** Project numbers by project id (`gcloud projects describe`): they name default service accounts. */
+  projectNumbers: Map<string, string>;
+  /** What reading the inputs had to assume, for the report. */
+  notes: string[];
 }
 
 export function emptyNetworkConfig(): NetworkConfig {
   return {
     firewalls: [],
+    firewallPolicies: [],
+    policyAttachments: [],
     routes: [],
     networks: [],
     subnetworks: [],
@@ -180,15 +222,24 @@ export function emptyNetworkConfig(): NetworkConfig {
     webhooks: [],
     services: [],
     workloads: [],
+    ingresses: [],
     cnrmStatuses: [],
     references: [],
     placeholders: [],
     coverage: new Set(),
     defined: new Map(),
+    projectNumbers: new Map(),
+    notes: [],
   };
 }
 
 export interface ConfigRejection {
   source: Location;
   reason: string;
+}
+
+/** How many resources the inputs contributed: zero means nothing could be judged. */
+export function configSize(config: NetworkConfig): number {
+  const lists = [config.firewalls, config.firewallPolicies, config.routes, config.networks, config.subnetworks, config.routers, config.nats, config.zones, config.records, config.clusters, config.webhooks, config.services, config.workloads, config.ingresses, config.cnrmStatuses];
+  return lists.reduce((total, list) => total + list.length, 0);
 }

@@ -1,12 +1,7 @@
-import {
-  namedProposal,
-  PLACEHOLDER_NODE_TAG,
-  PLACEHOLDER_RANGES,
-  priorityAbove,
-  renderGcloud,
-  renderManifest,
-  type ProposalBody,
-} from '../firewall/proposal.js';
+import { proposeFix, type Blocker, type Opening } from '../firewall/fix.js';
+import { PLACEHOLDER_NODE_TAG, PLACEHOLDER_RANGES, singlePorts } from '../firewall/proposal.js';
+import { describeRule, type PolicyRef } from '../firewall/rule.js';
+import { networkProjectOf, resolveServiceAccounts } from '../model/cluster.js';
 import type { DenialFix, FixContext } from '../rules/rule.js';
 import { classRanges, describeDenyingRule, namedByClass } from './describe.js';
 import type { DeniedFlow, Endpoint, EndpointClass } from './flow.js';
@@ -54,35 +49,43 @@ export interface AllowFix {
   summary: string;
 }
 
+/** The rule the fix must win over: the one in force when the rules were given, else the one the entry names. */
+export function blockerOf(flow: DeniedFlow): Blocker {
+  const rule = flow.rule;
+  if (!rule) return { layer: 'vpc-firewall' };
+  if (rule.inForce) return { layer: rule.inForce.layer, priority: rule.inForce.priority, rule: rule.inForce, description: describeRule(rule.inForce), ...(rule.inForce.policy ? { policy: rule.inForce.policy } : {}) };
+  const blocker: Blocker = { layer: rule.layer, description: describeDenyingRule(flow) };
+  if (rule.priority !== undefined) blocker.priority = rule.priority;
+  if (rule.policy) {
+    const policy: PolicyRef = { name: rule.policy, kind: rule.layer === 'hierarchical-policy' ? 'hierarchical' : 'network' };
+    if (flow.project && rule.layer !== 'hierarchical-policy') policy.project = flow.project;
+    blocker.policy = policy;
+  }
+  return blocker;
+}
+
 /**
- * Proposes the allow rule that lets this kind of denied flow through and nothing more: same
- * direction, the far side's class range, the flow's protocol and port, on the cluster's nodes, at
- * a priority that beats the deny.
+ * Proposes the rule that lets this kind of denied flow through and nothing more: same direction,
+ * the far side's class range, the flow's protocol and port, on the cluster's nodes, placed at the
+ * layer that denied it (and proved against the rules in force when they were given).
  */
 export function allowRuleFix(flow: DeniedFlow, context: FixContext, fix: AllowFix): DenialFix {
   const ingress = flow.direction === 'INGRESS';
-  const ranges = farRanges(ingress ? flow.src : flow.dst, ingress);
   const network = flow.network ?? context.model.network;
-  const body: ProposalBody = {
+  const project = networkProjectOf(context.model) ?? flow.project;
+  const opening: Opening = {
     direction: flow.direction,
-    priority: priorityAbove(flow.rule?.priority),
-    allow: [{ protocol: flow.protocol, ports: portsOf(flow) }],
+    allow: [{ protocol: flow.protocol, ports: singlePorts(...portsOf(flow)) }],
+    farRanges: farRanges(ingress ? flow.src : flow.dst, ingress),
     targetTags: fix.targetTags ?? nodeTargetTags(flow, context),
+    targetServiceAccounts: resolveServiceAccounts(context.model.nodeServiceAccounts ?? [], context.model.projectNumber),
     description: fix.description,
+    nameParts: [...fix.nameParts, ...portsOf(flow)],
   };
-  if (network) body.network = network;
-  if (flow.project) body.project = flow.project;
-  if (ingress) body.sourceRanges = ranges;
-  else body.destinationRanges = ranges;
-  const proposal = namedProposal([...fix.nameParts, ...portsOf(flow)], body);
-  return {
-    remediation: {
-      summary: `${fix.summary} It must have a smaller priority number than ${describeDenyingRule(flow)}.`,
-      gcloud: renderGcloud(proposal),
-      manifest: renderManifest(proposal),
-    },
-    proposal,
-  };
+  if (network) opening.network = network;
+  if (project) opening.project = project;
+  const proposed = proposeFix(opening, blockerOf(flow), fix.summary, context.proof);
+  return { remediation: proposed?.remediation ?? { summary: `${fix.summary} The deciding rule is in a Google-managed system policy, which cannot be changed.`, gcloud: null, manifest: null, layer: flow.rule?.layer ?? 'vpc-firewall' } };
 }
 
 export function portsOf(flow: DeniedFlow): number[] {

@@ -1,5 +1,6 @@
 import type { Cidr } from '../net/cidr.js';
 import { HEALTH_CHECK_RANGES } from '../net/well-known.js';
+import { describeRule } from '../firewall/rule.js';
 import type { DeniedFlow, Endpoint } from './flow.js';
 
 const CLASS_NAMES: Record<Endpoint['cls'], string> = {
@@ -48,9 +49,15 @@ export function describePort(flow: DeniedFlow): string {
 }
 
 export function describeDenyingRule(flow: DeniedFlow): string {
-  if (!flow.rule) return 'a firewall rule';
-  const priority = flow.rule.priority === undefined ? '' : ` (priority ${flow.rule.priority})`;
-  return `firewall rule ${flow.rule.name}${priority}`;
+  const rule = flow.rule;
+  if (!rule) return 'a firewall rule';
+  if (rule.inForce) return describeRule(rule.inForce);
+  if (rule.policy) {
+    const at = rule.priority === undefined ? 'a rule' : `the rule at priority ${rule.priority}`;
+    return `${at} of ${rule.layer === 'hierarchical-policy' ? 'hierarchical' : 'network'} firewall policy ${rule.policy}`;
+  }
+  const priority = rule.priority === undefined ? '' : ` (priority ${rule.priority})`;
+  return `firewall rule ${rule.name}${priority}`;
 }
 
 /** "INGRESS the control plane 172.16.0.34 (172.16.0.32/28) → a node 10.10.10.31 (10.10.10.0/24) on tcp:8443 was denied by firewall rule X (priority 1000)." */

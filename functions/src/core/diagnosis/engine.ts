@@ -4,12 +4,11 @@ import { FirewallPayloadSchema } from '../logs/firewall-log.js';
 import { isGkeAuditEntry, operationFromAuditEntry } from '../gke/audit-log.js';
 import type { OperationState } from '../gke/operation.js';
 import { findWebhookFailureText, parseWebhookFailure } from '../kubernetes/webhook-failure.js';
-import { MAX_PORTS_PER_CAUSE, type Observation, type ObservationDetail, type Remediation } from '../findings/finding.js';
+import { MAX_PORTS_PER_CAUSE, type Observation, type ObservationDetail } from '../findings/finding.js';
 import type { FirewallEvaluator, Traffic, Verdict } from '../firewall/evaluator.js';
-import type { FirewallRule } from '../firewall/rule.js';
-import { scopeOf, verifyProposal } from '../firewall/verify.js';
-import { PLACEHOLDER_NODE_TAG } from '../firewall/proposal.js';
-import type { DenialFix } from '../rules/rule.js';
+import type { ProofInput } from '../firewall/fix.js';
+import { describeRule, type FirewallRule } from '../firewall/rule.js';
+import type { FirewallStack } from '../firewall/stack.js';
 import { trafficOfFlow } from './traffic.js';
 import { DENIAL_RULES, webhookCallFailed } from '../rules/index.js';
 import type { OperationRule, OperationContext } from '../rules/operation-rule.js';
@@ -20,13 +19,13 @@ import { flowFromFirewallPayload, FlowError, type DeniedFlow, type DenyingRule }
 export interface DiagnosisContext {
   model: ClusterModel;
   /** The firewall rules in force (`analyze --rules`): they name the denying rule and prove each fix. */
-  firewall?: { rules: FirewallRule[]; evaluator: FirewallEvaluator };
+  firewall?: { stack: FirewallStack; evaluator: FirewallEvaluator };
 }
 
 export type Diagnosis =
   | { kind: 'finding'; observation: Observation; denied: boolean; inferred: DeniedFlow['src'][] }
   | { kind: 'operation'; operation: OperationState }
-  | { kind: 'ignored'; reason: 'allowed' | 'unrelated' | 'operation-step' }
+  | { kind: 'ignored'; reason: 'allowed' | 'intercepted' | 'unrelated' | 'operation-step' }
   | { kind: 'rejected'; reason: string };
 
 function keyOf(...parts: (string | number | undefined | null)[]): string {
@@ -43,38 +42,37 @@ function denialResources(flow: DeniedFlow): string[] {
   return [...vms, ...addresses];
 }
 
-function unfilledText(unfilled: readonly string[]): string {
-  const ranges = unfilled.filter((value) => value !== PLACEHOLDER_NODE_TAG);
-  const reasons = [unfilled.includes(PLACEHOLDER_NODE_TAG) ? "the nodes' tag is unknown (pass --cluster)" : '', ranges.length > 0 ? `${ranges.join(', ')} must be filled in first` : ''];
-  return reasons.filter(Boolean).join(' and ');
-}
-
-/** With --rules, the fix is proved against every rule in force before it is proposed. */
-function verifiedFix(flow: DeniedFlow, fix: DenialFix, firewall: NonNullable<DiagnosisContext['firewall']>, traffic: Traffic, blocking: string): Remediation {
-  if (!fix.proposal) return fix.remediation;
-  // The finding stands for the far side's whole class, so the fix may open all of its ranges.
-  const scope = { ...scopeOf([traffic]), farRanges: classRanges(flow.direction === 'INGRESS' ? flow.src : flow.dst) };
-  const proof = verifyProposal(firewall.rules, fix.proposal, [traffic], scope);
-  const verified = proof.letsThrough && proof.minimal;
-  const why =
-    proof.unfilled.length > 0
-      ? unfilledText(proof.unfilled)
-      : proof.letsThrough
-        ? 'it opens more than this flow'
-        : `it would not win over ${blocking}; change that rule instead`;
-  const summary = verified
-    ? `${fix.remediation.summary} Verified against the ${firewall.rules.length} given rules: it lets this flow through and opens nothing beyond its range and port.`
-    : `${fix.remediation.summary} Not verified: ${why}.`;
-  return { ...fix.remediation, summary, verified };
-}
-
 /** The flow as the rules in force judge it: the rule that denies it now replaces the logged one. */
 function withCurrentRule(flow: DeniedFlow, verdict: Verdict | undefined): DeniedFlow {
-  if (!verdict || verdict.allowed || verdict.rule.name === flow.rule?.name) return flow;
+  if (!verdict || verdict.allowed) return flow;
   const { rule } = verdict;
-  const current: DenyingRule = { reference: `network:${rule.network ?? flow.network ?? ''}/firewall:${rule.name}`, name: rule.name, priority: rule.priority, targetTags: rule.targetTags };
+  const current: DenyingRule = { reference: flow.rule?.name === rule.name ? flow.rule.reference : referenceOf(rule, flow.network), name: rule.name, layer: rule.layer, priority: rule.priority, targetTags: rule.targetTags, inForce: rule };
   if (rule.network) current.network = rule.network;
+  if (rule.policy) current.policy = rule.policy.name;
   return { ...flow, rule: current };
+}
+
+/** How a rule's log entries would name it, for a rule kfguard found deciding rather than read from a log. */
+function referenceOf(rule: FirewallRule, network: string | undefined): string {
+  if (!rule.policy) return `network:${rule.network ?? network ?? ''}/firewall:${rule.name}`;
+  return rule.policy.kind === 'hierarchical' ? `organization/firewallPolicy:${rule.policy.name}` : `network:${network ?? ''}/firewallPolicy:${rule.policy.name}`;
+}
+
+/**
+ * What a fix for this denial is proved against: the stack; the flow; the instances of its near
+ * side as the class it stands for; and, as what may open, the far side's whole class to them on
+ * this port (one finding stands for every address of the class).
+ */
+function proofFor(flow: DeniedFlow, traffic: Traffic, firewall: NonNullable<DiagnosisContext['firewall']>): ProofInput {
+  const ingress = flow.direction === 'INGRESS';
+  const near = ingress ? traffic.destination : traffic.source;
+  const nearClass = ingress ? flow.dst : flow.src;
+  const nearEnds = nearClass.range ? [{ ...near, range: nearClass.range }] : [near];
+  const farClass = ingress ? flow.src : flow.dst;
+  const farEnd = ingress ? traffic.source : traffic.destination;
+  const farRanges = namedByClass(farClass) ? [farEnd.range] : classRanges(farClass);
+  const needed = farRanges.flatMap((range) => nearEnds.map((end): Traffic => (ingress ? { ...traffic, source: { ...farEnd, range }, destination: end } : { ...traffic, source: end, destination: { ...farEnd, range } })));
+  return { stack: firewall.stack, flows: [{ traffic }], nearEnds, needed };
 }
 
 /** Stands for the port in the key of the finding that the ports past the first few fold into. */
@@ -103,10 +101,10 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
   const firewallRule = flow.rule?.name ?? null;
   const otherPorts = keyOf(rule.id, flow.direction, flow.protocol, source, destination, OTHER_PORTS, firewallRule);
   const detail = (): ObservationDetail => {
-    const fix = rule.fix(flow, context);
-    if (!firewall || !traffic || !verdict) return { explanation: rule.explain(flow), remediation: fix.remediation };
-    const now = verdict.allowed ? ` The given rules now allow this flow (by ${verdict.rule.name}): it was fixed after these entries, or the instance's tags differ from what kfguard assumed.` : '';
-    return { explanation: rule.explain(flow) + now, remediation: verifiedFix(flow, fix, firewall, traffic, verdict.rule.name) };
+    const proof = firewall && traffic && verdict && !verdict.allowed ? proofFor(flow, traffic, firewall) : undefined;
+    const fix = rule.fix(flow, proof ? { model: context.model, proof } : { model: context.model });
+    const now = verdict?.allowed ? ` The given rules now allow this flow (by ${describeRule(verdict.rule)}): it was fixed after these entries, or the instance's tags differ from what kfguard assumed.` : '';
+    return { explanation: rule.explain(flow) + now, remediation: fix.remediation };
   };
   const observation: Observation = {
     rule: rule.id,
@@ -130,6 +128,7 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
       destinationClass: flow.dst.cls,
     },
     firewallRule,
+    firewallLayer: flow.rule?.layer ?? null,
     resources: denialResources(flow),
     detail,
   };
@@ -140,7 +139,10 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
 function diagnoseFirewallEntry(entry: LogEntry, context: DiagnosisContext): Diagnosis {
   const payload = FirewallPayloadSchema.safeParse(entry.jsonPayload);
   if (!payload.success) return { kind: 'rejected', reason: `firewall log jsonPayload: ${zodIssueText(payload.error)}` };
-  if (payload.data.disposition.toUpperCase() !== 'DENIED') return { kind: 'ignored', reason: 'allowed' };
+  const disposition = payload.data.disposition.toUpperCase();
+  // A firewall policy rule hands INTERCEPTED traffic to inspection: not a denial.
+  if (disposition === 'INTERCEPTED') return { kind: 'ignored', reason: 'intercepted' };
+  if (disposition !== 'DENIED') return { kind: 'ignored', reason: 'allowed' };
   try {
     const flow = flowFromFirewallPayload(payload.data, context.model);
     const project = entry.resource?.labels?.['project_id'];
@@ -175,6 +177,7 @@ function diagnoseWebhookFailure(entry: LogEntry, context: DiagnosisContext): Dia
     key: keyOf(webhookCallFailed.id, failure.webhook, failure.namespace, failure.service, failure.servicePort, failure.cause),
     flow: null,
     firewallRule: null,
+    firewallLayer: null,
     resources,
     detail: () => ({ explanation: webhookCallFailed.explain(failure), remediation: webhookCallFailed.fix(failure, context) }),
   };
@@ -223,6 +226,7 @@ export function operationObservation(op: OperationState, rule: OperationRule, co
     key: keyOf(rule.id, op.project, op.location, op.name),
     flow: null,
     firewallRule: null,
+    firewallLayer: null,
     resources: [`operation:${op.name}`, ...(op.cluster ? [`cluster:${op.cluster}`] : [])],
     detail: () => ({ explanation: rule.explain(op, context), remediation: rule.fix(op) }),
   };

@@ -8,6 +8,7 @@ import {
 } from '../net/well-known.js';
 import type { ClusterModel } from '../model/cluster.js';
 import { parseRuleReference, protocolName, type FirewallPayload } from '../logs/firewall-log.js';
+import type { FirewallLayer, FirewallRule } from '../firewall/rule.js';
 
 export type Direction = 'INGRESS' | 'EGRESS';
 
@@ -34,12 +35,19 @@ export interface Endpoint {
   inferred: boolean;
 }
 
+/** The rule that denied a flow: as its log entry names it, or as the rules in force decide it. */
 export interface DenyingRule {
   reference: string;
+  /** A VPC rule's name, or `firewallPolicy:POLICY/priority:N`. */
   name: string;
+  layer: FirewallLayer;
+  /** The firewall policy's id or name, for policy rules. */
+  policy?: string;
   network?: string;
   priority?: number;
   targetTags: string[];
+  /** The rule itself, when the rules in force were given (`analyze --rules`). */
+  inForce?: FirewallRule;
 }
 
 /** A denied connection, with each end classified against the cluster model. */
@@ -180,9 +188,10 @@ export function flowFromFirewallPayload(payload: FirewallPayload, model: Cluster
   const flow: DeniedFlow = { direction, protocol, src, dst };
   if (connection.dest_port !== undefined && protocol !== 'icmp' && protocol !== 'icmpv6') flow.dstPort = connection.dest_port;
   if (details?.reference) {
-    const ref = parseRuleReference(details.reference);
-    flow.rule = { reference: details.reference, name: ref.name, targetTags };
+    const ref = parseRuleReference(details.reference, details.priority);
+    flow.rule = { reference: details.reference, name: ref.name, layer: ref.layer, targetTags };
     if (ref.network) flow.rule.network = ref.network;
+    if (ref.policy) flow.rule.policy = ref.policy;
     if (details.priority !== undefined) flow.rule.priority = details.priority;
   }
   const network = payload.vpc?.vpc_name ?? flow.rule?.network ?? model.network;

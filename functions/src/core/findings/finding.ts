@@ -1,4 +1,5 @@
 import type { Direction } from '../diagnosis/flow.js';
+import type { FirewallLayer } from '../firewall/rule.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
@@ -18,7 +19,8 @@ export interface FlowSummary {
   protocol: string;
   source: string;
   destination: string;
-  ports: number[];
+  /** Single ports as numbers, port ranges as "from-to" (check findings report exactly the blocked ranges). */
+  ports: (number | string)[];
   sourceClass?: string;
   destinationClass?: string;
 }
@@ -29,7 +31,9 @@ export interface Remediation {
   gcloud: string | null;
   /** A Config Connector manifest (YAML) that fixes it; null where none applies. */
   manifest: string | null;
-  /** Set by `analyze --rules`: whether the firewall evaluator proved the proposed rule. */
+  /** Where the fix goes: the firewall layer a firewall fix belongs to (absent for other fixes). */
+  layer?: FirewallLayer;
+  /** Whether kfguard applied the fix to the whole firewall stack and proved it (absent where it had no stack to prove it on). */
   verified?: boolean;
 }
 
@@ -48,6 +52,8 @@ export interface Observation {
   key: string;
   flow: FlowSummary | null;
   firewallRule: string | null;
+  /** The layer `firewallRule` sits in; present exactly when it is. */
+  firewallLayer: FirewallLayer | null;
   resources: string[];
   detail(): ObservationDetail;
   /** RFC 3339; absent for config checks. */
@@ -70,6 +76,7 @@ export interface Finding {
   lastSeen: string | null;
   flow: FlowSummary | null;
   firewallRule: string | null;
+  firewallLayer: FirewallLayer | null;
   resources: string[];
   explanation: string;
   remediation: Remediation;
@@ -131,6 +138,7 @@ export class FindingAggregator {
       lastSeen: observation.until ?? observation.time ?? null,
       flow: observation.flow && { ...observation.flow, ports: [...observation.flow.ports] },
       firewallRule: observation.firewallRule,
+      firewallLayer: observation.firewallLayer,
       resources: mergeResources([], observation.resources),
       ...observation.detail(),
     });

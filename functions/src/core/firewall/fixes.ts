@@ -1,22 +1,32 @@
-import type { ClusterModel } from '../model/cluster.js';
+import { networkProjectOf, resolveServiceAccounts, type ClusterModel } from '../model/cluster.js';
 import type { Remediation } from '../findings/finding.js';
-import { namedProposal, PLACEHOLDER_NODE_TAG, PLACEHOLDER_RANGES, renderGcloud, renderManifest, type FirewallProposal, type ProposalBody } from './proposal.js';
+import { proposeFix, type Opening } from './fix.js';
+import { PLACEHOLDER_NODE_TAG, PLACEHOLDER_RANGES, singlePorts } from './proposal.js';
 
-/** Ingress from the control-plane /28 to the cluster's nodes on the given tcp ports: the fix for webhook ports. */
-export function controlPlaneIngressProposal(model: ClusterModel, ports: number[], description: string, priority = 1000): FirewallProposal {
-  const body: ProposalBody = {
-    direction: 'INGRESS',
-    priority,
-    allow: [{ protocol: 'tcp', ports }],
-    sourceRanges: [model.masterCidr?.text ?? PLACEHOLDER_RANGES.controlPlane],
-    targetTags: model.nodeTags.length > 0 ? [model.nodeTags[0]!] : [PLACEHOLDER_NODE_TAG],
-    description,
-  };
-  if (model.network) body.network = model.network;
-  if (model.project) body.project = model.project;
-  return namedProposal(['webhook', 'tcp', ...ports], body);
+/**
+ * Where the control plane's connections to the nodes come from: its /28, or for a Private Service
+ * Connect cluster the konnectivity agents' pods (kfguard's assumption: GKE documents no other source).
+ */
+function controlPlaneSources(model: ClusterModel): string[] {
+  if (model.masterCidr) return [model.masterCidr.text];
+  if (model.controlPlaneConnection === 'psc' && model.podCidrs.length > 0) return model.podCidrs.map((range) => range.text);
+  return [PLACEHOLDER_RANGES.controlPlane];
 }
 
-export function proposalRemediation(summary: string, proposal: FirewallProposal): Remediation {
-  return { summary, gcloud: renderGcloud(proposal), manifest: renderManifest(proposal) };
+/** Ingress from the control plane to the cluster's nodes on the given tcp ports: the fix for webhook ports. */
+export function controlPlaneIngressFix(model: ClusterModel, ports: number[], description: string, summary: string): Remediation {
+  const opening: Opening = {
+    direction: 'INGRESS',
+    allow: [{ protocol: 'tcp', ports: singlePorts(...ports) }],
+    farRanges: controlPlaneSources(model),
+    targetTags: model.nodeTags.length > 0 ? [model.nodeTags[0]!] : [PLACEHOLDER_NODE_TAG],
+    targetServiceAccounts: resolveServiceAccounts(model.nodeServiceAccounts ?? [], model.projectNumber),
+    description,
+    nameParts: ['webhook', 'tcp', ...ports],
+  };
+  if (model.network) opening.network = model.network;
+  const project = networkProjectOf(model);
+  if (project) opening.project = project;
+  // Without the rules in force the deciding rule is unknown: a VPC rule at the default priority.
+  return proposeFix(opening, { layer: 'vpc-firewall' }, summary)!.remediation;
 }

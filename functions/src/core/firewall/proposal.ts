@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Direction } from '../diagnosis/flow.js';
+import type { PortRange } from './rule.js';
 
 /** One protocol a proposed rule allows, with its ports (empty: every port). */
 export interface AllowedProtocol {
   protocol: string;
-  ports: number[];
+  ports: PortRange[];
+}
+
+export const singlePorts = (...ports: number[]): PortRange[] => ports.map((port) => ({ from: port, to: port }));
+
+/** "443", "30000-32767": a port range as rules write it. */
+export function portText(range: PortRange): string {
+  return range.from === range.to ? String(range.from) : `${range.from}-${range.to}`;
 }
 
 /** A firewall rule kfguard proposes as a fix, rendered as gcloud and as a Config Connector manifest. */
@@ -65,27 +73,21 @@ export type ProposalBody = Omit<FirewallProposal, 'name'>;
  * same proposal always get the same one.
  */
 export function namedProposal(words: (string | number)[], body: ProposalBody): FirewallProposal {
-  const effect = [body.project, body.network, body.direction, body.priority, body.allow, body.sourceRanges ?? [], body.destinationRanges ?? [], body.targetTags];
+  const effect = [body.project, body.network, body.direction, body.priority, allowSpec(body.allow), body.sourceRanges ?? [], body.destinationRanges ?? [], body.targetTags];
   const hash = createHash('sha256').update(JSON.stringify(effect)).digest('hex').slice(0, NAME_HASH_LENGTH);
   const prefix = gcpResourceName(body.network ?? 'kf', 'allow', ...words).slice(0, GCP_NAME_MAX - NAME_HASH_LENGTH - 1).replace(/-+$/, '');
   return { name: `${prefix}-${hash}`, ...body };
 }
 
 /** The placeholders left in a proposal's ranges and targets: what keeps it from being proved. */
-export function unfilledPlaceholders(proposal: FirewallProposal): string[] {
+export function unfilledPlaceholders(proposal: Pick<FirewallProposal, 'sourceRanges' | 'destinationRanges' | 'targetTags'>): string[] {
   const values = [...(proposal.sourceRanges ?? []), ...(proposal.destinationRanges ?? []), ...proposal.targetTags];
   return [...new Set(values.filter((value) => value === PLACEHOLDER_NODE_TAG || RANGE_PLACEHOLDERS.has(value)))];
 }
 
-/** The priority a fixing allow rule needs to win over a deny rule: a strictly smaller number (ties go to deny). */
-export function priorityAbove(denyPriority: number | undefined): number {
-  if (denyPriority === undefined) return 1000;
-  return Math.max(0, Math.min(1000, denyPriority - 1));
-}
-
-/** gcloud's `--allow` value: `tcp:80,tcp:443,udp` (a bare protocol allows all its ports). */
+/** gcloud's `--allow` and `--layer4-configs` value: `tcp:80,tcp:443,udp` (a bare protocol allows all its ports). */
 export function allowSpec(allow: readonly AllowedProtocol[]): string {
-  return allow.map(({ protocol, ports }) => (ports.length > 0 ? ports.map((port) => `${protocol}:${port}`).join(',') : protocol)).join(',');
+  return allow.map(({ protocol, ports }) => (ports.length > 0 ? ports.map((range) => `${protocol}:${portText(range)}`).join(',') : protocol)).join(',');
 }
 
 /** Quotes a shell argument only when needed, so commands stay readable and safe to paste. */
@@ -114,7 +116,7 @@ export function renderGcloud(proposal: FirewallProposal): string {
 export function renderManifest(proposal: FirewallProposal): string {
   const spec: Record<string, unknown> = {
     description: proposal.description,
-    allow: proposal.allow.map(({ protocol, ports }) => (ports.length > 0 ? { protocol, ports: ports.map(String) } : { protocol })),
+    allow: proposal.allow.map(({ protocol, ports }) => (ports.length > 0 ? { protocol, ports: ports.map(portText) } : { protocol })),
   };
   if (proposal.sourceRanges?.length) spec['sourceRanges'] = proposal.sourceRanges;
   if (proposal.destinationRanges?.length) spec['destinationRanges'] = proposal.destinationRanges;

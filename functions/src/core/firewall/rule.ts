@@ -16,27 +16,72 @@ export interface ProtocolSpec {
   ports: PortRange[];
 }
 
-export type RuleOrigin = 'manifest' | 'gcloud' | 'gke' | 'implied' | 'proposal';
+export type RuleOrigin = 'manifest' | 'gcloud' | 'terraform' | 'gke' | 'implied' | 'proposal';
 
-/** A VPC firewall rule in the form the evaluator needs, whatever it was read from. */
-export interface FirewallRule {
+/**
+ * Where a rule sits in Cloud NGFW's evaluation: the contract values of `firewallLayer` and
+ * `remediation.layer`.
+ */
+export type FirewallLayer = 'hierarchical-policy' | 'vpc-firewall' | 'network-policy' | 'regional-network-policy' | 'implied';
+export const FIREWALL_LAYERS: readonly FirewallLayer[] = ['hierarchical-policy', 'vpc-firewall', 'network-policy', 'regional-network-policy', 'implied'];
+
+/** `goto_next` hands the traffic to the next layer; `apply_security_profile_group` lets it through to inspection. */
+export type FirewallAction = 'allow' | 'deny' | 'goto_next' | 'apply_security_profile_group';
+
+export type PolicyKind = 'hierarchical' | 'network' | 'regional-network' | 'system-global' | 'system-regional';
+
+/** The firewall policy a rule belongs to. */
+export interface PolicyRef {
+  /** The API's `name`: the numeric id of a hierarchical policy, the chosen name of a network policy. */
   name: string;
+  kind: PolicyKind;
+  shortName?: string;
+  /** `organizations/N` or `folders/N` for hierarchical policies, when known. */
+  parent?: string;
+  /** Regional network policies: their region. */
+  region?: string;
+  /** The project that holds a network policy. */
+  project?: string;
+}
+
+/** A VPC firewall rule or a firewall policy rule, in the form the evaluator needs, whatever it was read from. */
+export interface FirewallRule {
+  /** A VPC rule's name; a policy rule is named `firewallPolicy:POLICY/priority:N`. */
+  name: string;
+  layer: FirewallLayer;
+  policy?: PolicyRef;
   network?: string;
+  /** The project the rule lives in: for Shared VPC, the host project. */
+  project?: string;
   direction: Direction;
-  /** 0-65535, lower wins; GCP's default is 1000. */
+  /** VPC rules 0-65535 (default 1000); policy rules 0-2147483647, unique within their policy. Lower wins. */
   priority: number;
-  action: 'allow' | 'deny';
+  action: FirewallAction;
   protocols: ProtocolSpec[];
   sourceRanges: Cidr[];
   sourceTags: string[];
   sourceServiceAccounts: string[];
+  /** Policy rules: secure tags (tagValues/N) the source must carry. */
+  sourceSecureTags: string[];
   destinationRanges: Cidr[];
   targetTags: string[];
   targetServiceAccounts: string[];
+  targetSecureTags: string[];
+  /** Hierarchical policy rules: the networks whose VMs get the rule (empty: every VM). */
+  targetNetworks: string[];
+  /**
+   * Match conditions kfguard cannot turn into addresses (address groups, FQDNs, geolocations,
+   * threat intelligence lists, network types), each described for the reader. A rule with any is
+   * judged both ways: matching and not.
+   */
+  opaqueSources: string[];
+  opaqueDestinations: string[];
   disabled: boolean;
   logging: boolean;
   origin: RuleOrigin;
-  /** Where it was read from, for messages: `FILE:LINE` or an export name. */
+  /** Rules GKE creates and reconciles itself (`gke-NAME-HASH-vms`, `k8s-fw-l7-*`...), live or modelled. */
+  managedByGke: boolean;
+  /** Where it was read from, for messages: `FILE:LINE`, an export name or a Terraform address. */
   location?: string;
   description?: string;
 }
@@ -53,21 +98,14 @@ export function parsePortRange(text: string): PortRange {
   return { from, to };
 }
 
-export function portsText(ports: readonly PortRange[]): string {
-  return ports.map((range) => (range.from === range.to ? String(range.from) : `${range.from}-${range.to}`)).join(',');
-}
-
 export function rangeCovers(outer: PortRange, inner: PortRange): boolean {
   return outer.from <= inner.from && inner.to <= outer.to;
 }
 
-export function rangesOverlap(a: PortRange, b: PortRange): boolean {
-  return a.from <= b.to && b.from <= a.to;
-}
-
-export function firewallRuleDefaults(name: string, direction: Direction, action: FirewallRule['action'], origin: RuleOrigin): FirewallRule {
+export function firewallRuleDefaults(name: string, direction: Direction, action: FirewallAction, origin: RuleOrigin, layer: FirewallLayer = 'vpc-firewall'): FirewallRule {
   return {
     name,
+    layer,
     direction,
     priority: 1000,
     action,
@@ -75,11 +113,41 @@ export function firewallRuleDefaults(name: string, direction: Direction, action:
     sourceRanges: [],
     sourceTags: [],
     sourceServiceAccounts: [],
+    sourceSecureTags: [],
     destinationRanges: [],
     targetTags: [],
     targetServiceAccounts: [],
+    targetSecureTags: [],
+    targetNetworks: [],
+    opaqueSources: [],
+    opaqueDestinations: [],
     disabled: false,
     logging: false,
     origin,
+    managedByGke: origin === 'gke',
   };
+}
+
+/** The layer a policy's rules are evaluated in; Google-managed system policies sit with the network ones. */
+export function policyLayer(policy: PolicyRef): FirewallLayer {
+  if (policy.kind === 'hierarchical') return 'hierarchical-policy';
+  return policy.kind === 'network' || policy.kind === 'system-global' ? 'network-policy' : 'regional-network-policy';
+}
+
+/** How a policy rule is named in findings: `firewallPolicy:POLICY/priority:N`. */
+export function policyRuleName(policy: string, priority: number): string {
+  return `firewallPolicy:${policy}/priority:${priority}`;
+}
+
+export function isPolicyRule(rule: FirewallRule): boolean {
+  return rule.policy !== undefined;
+}
+
+/** "firewall rule X (priority 900)", "firewall policy 123 rule at priority 700 (hierarchical)": how a rule is named in prose. */
+export function describeRule(rule: FirewallRule): string {
+  if (rule.layer === 'implied') return `the implied ${rule.direction === 'INGRESS' ? 'deny-ingress' : 'allow-egress'} rule`;
+  if (!rule.policy) return `firewall rule ${rule.name} (priority ${rule.priority})`;
+  const kind = { hierarchical: 'hierarchical', network: 'global network', 'regional-network': 'regional network', 'system-global': 'Google-managed system', 'system-regional': 'Google-managed regional system' }[rule.policy.kind];
+  const label = rule.policy.shortName && rule.policy.shortName !== rule.policy.name ? ` (${rule.policy.shortName})` : '';
+  return `the rule at priority ${rule.priority} of ${kind} firewall policy ${rule.policy.name}${label}`;
 }

@@ -1,71 +1,106 @@
-import { cidrContainsCidr, parseCidr, type Cidr } from '../net/cidr.js';
-import { FirewallEvaluator, type Traffic } from './evaluator.js';
-import { firewallRuleDefaults, rangeCovers, type FirewallRule, type PortRange, type ProtocolSpec } from './rule.js';
-import { unfilledPlaceholders, type FirewallProposal } from './proposal.js';
+import { parseCidr } from '../net/cidr.js';
+import { subtract, intersect, isEmpty } from '../net/intervals.js';
+import { FirewallEvaluator, type Decision, type Piece, type Traffic, type TrafficEnd } from './evaluator.js';
+import { firewallRuleDefaults, type FirewallRule } from './rule.js';
+import { withRules, type FirewallStack } from './stack.js';
+import type { FirewallProposal } from './proposal.js';
 
 export function proposalToRule(proposal: FirewallProposal): FirewallRule {
   const rule: FirewallRule = {
     ...firewallRuleDefaults(proposal.name, proposal.direction, 'allow', 'proposal'),
     priority: proposal.priority,
-    protocols: proposal.allow.map(({ protocol, ports }) => ({ protocol, ports: ports.map((port) => ({ from: port, to: port })) })),
+    protocols: proposal.allow.map(({ protocol, ports }) => ({ protocol, ports })),
     sourceRanges: (proposal.sourceRanges ?? []).map(parseCidr),
     destinationRanges: (proposal.destinationRanges ?? []).map(parseCidr),
     targetTags: proposal.targetTags,
     logging: true,
   };
   if (proposal.network) rule.network = proposal.network;
+  if (proposal.project) rule.project = proposal.project;
   return rule;
 }
 
-/** What a fix may open: the far side's ranges, and the protocols and ports of the flows it is for. */
-export interface ProposalScope {
-  farRanges: readonly Cidr[];
-  protocols: readonly ProtocolSpec[];
-}
-
-const farEnd = (traffic: Traffic) => (traffic.direction === 'INGRESS' ? traffic.source : traffic.destination);
-
-/** The scope of exactly these flows: their own far ranges, protocols and ports. */
-export function scopeOf(flows: readonly Traffic[]): ProposalScope {
-  return {
-    farRanges: flows.map((traffic) => farEnd(traffic).range),
-    protocols: flows.map((traffic) => ({ protocol: traffic.protocol, ports: [traffic.ports] })),
-  };
-}
-
-const isEveryPort = (range: PortRange): boolean => range.from <= 1 && range.to === 65535;
-
-/** Whether what `spec` opens (every port when it lists none) lies within the scope's ports for its protocol, taken together. */
-function withinScope(scope: readonly ProtocolSpec[], spec: ProtocolSpec): boolean {
-  const same = scope.filter((allowed) => allowed.protocol === spec.protocol);
-  if (same.some((allowed) => allowed.ports.length === 0)) return true;
-  const ranges = same.flatMap((allowed) => allowed.ports);
-  if (spec.ports.length === 0) return ranges.some(isEveryPort);
-  return spec.ports.every((range) => ranges.some((outer) => rangeCovers(outer, range)));
-}
-
-export interface ProposalCheck {
-  /** With the proposed rule added, every flow is allowed. */
+export interface FixProof {
+  /** With the fix in the stack, every blocked piece of the flows passes. */
   letsThrough: boolean;
-  /** The proposal opens no range, protocol or port beyond the scope. */
-  minimal: boolean;
-  /** Placeholders the operator must fill in first; while any is left, nothing was proved. */
-  unfilled: string[];
+  /** The fix opens nothing, on the instances known, that was not blocked and needed. */
+  opensOnlyWhatIsNeeded: boolean;
+  /** When some piece is still blocked: the rule that blocks it with the fix in place. */
+  stillBlockedBy?: FirewallRule;
 }
+
+/** Whether every point of a piece lies in one of the covering pieces. */
+export const pieceWithin = (piece: Piece, cover: readonly Piece[]): boolean => {
+  let rest: Piece[] = [piece];
+  for (const box of cover) {
+    rest = rest.flatMap((part) => {
+      const source = intersect(part.source, box.source);
+      const destination = intersect(part.destination, box.destination);
+      const ports = intersect(part.ports, box.ports);
+      if (isEmpty(source) || isEmpty(destination) || isEmpty(ports)) return [part];
+      return [
+        { source: subtract(part.source, box.source), destination: part.destination, ports: part.ports },
+        { source, destination: subtract(part.destination, box.destination), ports: part.ports },
+        { source, destination, ports: subtract(part.ports, box.ports) },
+      ].filter((candidate) => !isEmpty(candidate.source) && !isEmpty(candidate.destination) && !isEmpty(candidate.ports));
+    });
+    if (rest.length === 0) return true;
+  }
+  return rest.length === 0;
+};
+
+function blockedPieces(evaluator: FirewallEvaluator, flows: readonly Traffic[]): Piece[] {
+  return flows.flatMap((flow) => evaluator.judge(flow).blocked.map((decision) => decision.piece));
+}
+
+/** A flow and the pieces of it a fix is for (all of it when absent). */
+export interface FixTarget {
+  traffic: Traffic;
+  pieces?: readonly Piece[];
+}
+
+const overlap = (a: Piece, b: Piece): boolean =>
+  !isEmpty(intersect(a.source, b.source)) && !isEmpty(intersect(a.destination, b.destination)) && !isEmpty(intersect(a.ports, b.ports));
+
+/** The traffic a rule can decide on the instances known: its far ranges to (or from) each near end, on each of its protocols. */
+function spaceOf(rule: FirewallRule, nearEnds: readonly TrafficEnd[]): Traffic[] {
+  const far = rule.direction === 'INGRESS' ? rule.sourceRanges : rule.destinationRanges;
+  const external = (range: (typeof far)[number]): TrafficEnd => ({ range, tags: [], serviceAccounts: [], primaryAddress: false, instance: false });
+  return far.flatMap((range) =>
+    nearEnds.flatMap((near) =>
+      rule.protocols.flatMap((spec) =>
+        (spec.ports.length > 0 ? spec.ports : [{ from: 0, to: 65535 }]).map((ports): Traffic =>
+          rule.direction === 'INGRESS'
+            ? { direction: 'INGRESS', protocol: spec.protocol, ports, source: external(range), destination: near }
+            : { direction: 'EGRESS', protocol: spec.protocol, ports, source: near, destination: external(range) },
+        ),
+      ),
+    ),
+  );
+}
+
+const newlyAllowed = (before: Decision[], after: Decision[]): Piece[] =>
+  after.filter((decision) => decision.allowed).flatMap((allowed) => before.filter((decision) => !decision.allowed).flatMap((blocked) => {
+    const source = intersect(allowed.piece.source, blocked.piece.source);
+    const destination = intersect(allowed.piece.destination, blocked.piece.destination);
+    const ports = intersect(allowed.piece.ports, blocked.piece.ports);
+    return isEmpty(source) || isEmpty(destination) || isEmpty(ports) ? [] : [{ source, destination, ports }];
+  }));
 
 /**
- * Proves a proposed fix against the rules it joins: it must let every flow through, and open
- * nothing beyond the scope (by default the flows' own far ranges, protocols and ports; a finding
- * that stands for a whole class passes the class's ranges).
+ * Proves a fix against the whole stack: with it added, the pieces of each target it is for must pass;
+ * and on the instances known (`nearEnds`), what it newly allows must lie within the pieces that
+ * `needed` (the flows the cluster requires) had blocked, so that it opens nothing else.
  */
-export function verifyProposal(rules: readonly FirewallRule[], proposal: FirewallProposal, flows: readonly Traffic[], scope: ProposalScope = scopeOf(flows)): ProposalCheck {
-  const unfilled = unfilledPlaceholders(proposal);
-  if (unfilled.length > 0) return { letsThrough: false, minimal: false, unfilled };
-  const rule = proposalToRule(proposal);
-  const evaluator = new FirewallEvaluator([...rules, rule]);
-  const letsThrough = flows.every((traffic) => evaluator.evaluate(traffic).allowed);
-  const far = rule.direction === 'INGRESS' ? rule.sourceRanges : rule.destinationRanges;
-  const rangesWithin = far.length > 0 && far.every((range) => scope.farRanges.some((outer) => cidrContainsCidr(outer, range)));
-  const protocolsWithin = rule.protocols.every((spec) => withinScope(scope.protocols, spec));
-  return { letsThrough, minimal: rangesWithin && protocolsWithin, unfilled };
+export function proveFix(stack: FirewallStack, fix: FirewallRule, targets: readonly FixTarget[], nearEnds: readonly TrafficEnd[], needed: readonly Traffic[] = targets.map((target) => target.traffic)): FixProof {
+  const before = new FirewallEvaluator(stack);
+  const after = new FirewallEvaluator(withRules(stack, [fix]));
+  const remaining = targets.flatMap(({ traffic, pieces }) => after.judge(traffic).blocked.filter((decision) => !pieces || pieces.some((piece) => overlap(piece, decision.piece))));
+  const proof: FixProof = { letsThrough: remaining.length === 0, opensOnlyWhatIsNeeded: false };
+  if (remaining[0]) proof.stillBlockedBy = remaining[0].rule;
+  const allowedToOpen = blockedPieces(before, needed);
+  const opened = spaceOf(fix, nearEnds).flatMap((traffic) => newlyAllowed(before.judge(traffic).decisions, after.judge(traffic).decisions));
+  proof.opensOnlyWhatIsNeeded = opened.every((piece) => pieceWithin(piece, allowedToOpen));
+  return proof;
 }
+

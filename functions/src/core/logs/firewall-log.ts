@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policyRuleName, type FirewallLayer } from '../firewall/rule.js';
 
 const port = z.union([z.number().int().min(0).max(65535), z.string().regex(/^\d{1,5}$/).transform(Number)]).pipe(z.number().max(65535));
 const strings = z.array(z.string()).optional();
@@ -85,12 +86,30 @@ export function protocolName(value: number | string): string | undefined {
 
 
 export interface RuleReference {
-  network?: string;
+  layer: FirewallLayer;
+  /** A VPC rule's name, or `firewallPolicy:POLICY/priority:N` for a policy rule. */
   name: string;
+  network?: string;
+  /** The policy's id (hierarchical) or name (network policies). */
+  policy?: string;
 }
 
-/** Splits `network:NET/firewall:RULE` (firewall policies log other shapes; their text is kept whole). */
-export function parseRuleReference(reference: string): RuleReference {
-  const match = reference.match(/^network:([^/]+)\/firewall:(.+)$/);
-  return match ? { network: match[1], name: match[2]! } : { name: reference };
+/**
+ * Reads `rule_details.reference`: `network:NET/firewall:RULE` for VPC rules,
+ * `network:NET/firewallPolicy:POLICY` for network firewall policies and
+ * `{organization or folder tier}/firewallPolicy:POLICY` for hierarchical ones (Google's firewall
+ * policy log format). The tier's exact spelling is not documented, so anything before
+ * `/firewallPolicy:` that is not a network is taken as the hierarchy. Network policies are global
+ * or regional; the reference does not say which, so `network-policy` stands for both until the
+ * policies themselves are known.
+ */
+export function parseRuleReference(reference: string, priority?: number): RuleReference {
+  const vpc = reference.match(/^network:([^/]+)\/firewall:(.+)$/);
+  if (vpc) return { layer: 'vpc-firewall', network: vpc[1]!, name: vpc[2]! };
+  const policy = reference.match(/^(.*)\/firewallPolicy:(.+)$/);
+  if (!policy) return { layer: 'vpc-firewall', name: reference };
+  const id = policy[2]!;
+  const name = priority === undefined ? `firewallPolicy:${id}` : policyRuleName(id, priority);
+  const network = policy[1]!.match(/^network:(.+)$/)?.[1];
+  return network ? { layer: 'network-policy', network, policy: id, name } : { layer: 'hierarchical-policy', policy: id, name };
 }

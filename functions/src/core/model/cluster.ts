@@ -12,8 +12,22 @@ export interface ClusterModel {
   /** GKE's cluster id; its first 8 characters name GKE's own firewall rules and node tag. */
   id?: string;
   network?: string;
+  /** The project that holds the network: another project than `project` for a Shared VPC service-project cluster. */
+  networkProject?: string;
   subnetwork?: string;
+  /** The subnetwork's region: subnets are named per region, so the name alone does not identify one. */
+  subnetworkRegion?: string;
+  /** The control plane's /28 (clusters whose control plane is reached through VPC peering). */
   masterCidr?: Cidr;
+  /**
+   * How nodes reach the control plane: through VPC peering to the /28, or through a Private
+   * Service Connect endpoint (GKE 1.29+: no /28, no peering).
+   */
+  controlPlaneConnection?: 'peering' | 'psc';
+  /** The control plane's internal endpoint address (privateClusterConfig.privateEndpoint). */
+  controlPlaneEndpoint?: string;
+  /** The project's number: it names the default compute service account nodes run as. */
+  projectNumber?: string;
   nodeCidrs: Cidr[];
   podCidrs: Cidr[];
   serviceCidrs: Cidr[];
@@ -53,6 +67,8 @@ export const GkeClusterSchema = z.looseObject({
       enablePrivateNodes: z.boolean().optional(),
       enablePrivateEndpoint: z.boolean().optional(),
       masterIpv4CidrBlock: optionalString,
+      peeringName: optionalString,
+      privateEndpoint: optionalString,
     })
     .optional()
     .nullable(),
@@ -90,6 +106,29 @@ export function lastSegment(nameOrUrl: string | undefined): string | undefined {
   return parts[parts.length - 1];
 }
 
+/** The project and region a resource path or URL names (`projects/P/regions/R/subnetworks/S`), when it names them. */
+export function resourcePath(nameOrUrl: string | undefined): { project?: string; region?: string; name?: string } {
+  if (!nameOrUrl) return {};
+  const project = nameOrUrl.match(/(?:^|\/)projects\/([^/]+)/)?.[1];
+  const region = nameOrUrl.match(/(?:^|\/)regions\/([^/]+)/)?.[1];
+  const path: { project?: string; region?: string; name?: string } = {};
+  if (project) path.project = project;
+  if (region) path.region = region;
+  const name = lastSegment(nameOrUrl);
+  if (name) path.name = name;
+  return path;
+}
+
+/** The Compute Engine default service account GKE nodes run as when a pool says `default`. */
+export function defaultComputeServiceAccount(projectNumber: string): string {
+  return `${projectNumber}-compute@developer.gserviceaccount.com`;
+}
+
+/** A node pool's `default` service account, resolved when the project number is known. */
+export function resolveServiceAccounts(accounts: readonly string[], projectNumber: string | undefined): string[] {
+  return [...new Set(accounts.map((account) => (account === 'default' && projectNumber ? defaultComputeServiceAccount(projectNumber) : account)))];
+}
+
 export function projectFromSelfLink(selfLink: string | undefined): string | undefined {
   return selfLink?.match(/\/projects\/([^/]+)\//)?.[1];
 }
@@ -114,8 +153,12 @@ export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
   model.id = cluster.id;
   model.location = cluster.location ?? cluster.zone;
   model.project = projectFromSelfLink(cluster.selfLink);
-  model.network = lastSegment(cluster.networkConfig?.network ?? cluster.network);
-  model.subnetwork = lastSegment(cluster.networkConfig?.subnetwork ?? cluster.subnetwork);
+  const network = resourcePath(cluster.networkConfig?.network ?? cluster.network);
+  const subnetwork = resourcePath(cluster.networkConfig?.subnetwork ?? cluster.subnetwork);
+  model.network = network.name;
+  model.networkProject = network.project ?? model.project;
+  model.subnetwork = subnetwork.name;
+  model.subnetworkRegion = subnetwork.region ?? regionOfLocation(model.location);
   model.status = cluster.status;
   if (cluster.statusMessage) model.statusMessage = cluster.statusMessage;
   const pcc = cluster.privateClusterConfig ?? undefined;
@@ -124,6 +167,9 @@ export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
   model.authorizedNetworks = cluster.masterAuthorizedNetworksConfig?.enabled ?? false;
   const master = pcc?.masterIpv4CidrBlock ? tryParseCidr(pcc.masterIpv4CidrBlock) : undefined;
   if (master) model.masterCidr = master;
+  if (master || pcc?.peeringName) model.controlPlaneConnection = 'peering';
+  else if (pcc?.privateEndpoint) model.controlPlaneConnection = 'psc';
+  if (pcc?.privateEndpoint) model.controlPlaneEndpoint = pcc.privateEndpoint;
   const policy = cluster.ipAllocationPolicy ?? undefined;
   model.podCidrs = cidrsOf(
     cluster.clusterIpv4Cidr,
@@ -143,6 +189,26 @@ export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
     if (rangesOf(model, kind).length > 0) model.origins[kind] = 'cluster';
   }
   return model;
+}
+
+/** Whether a cluster is the one asked for: by name, or by `LOCATION/NAME` where two share a name. */
+export function isNamed(model: ClusterModel, name: string): boolean {
+  return name.includes('/') ? `${model.location}/${model.name}` === name : model.name === name;
+}
+
+/** us-central1-a → us-central1; a region stays as it is. */
+export function regionOfLocation(location: string | undefined): string | undefined {
+  return location?.replace(/-[a-z]$/, '');
+}
+
+/** A Shared VPC service-project cluster: its network lives in another (host) project. */
+export function isServiceProjectCluster(model: ClusterModel): boolean {
+  return model.networkProject !== undefined && model.project !== undefined && model.networkProject !== model.project;
+}
+
+/** The project whose network, firewall rules, routes, NAT and DNS serve the cluster. */
+export function networkProjectOf(model: ClusterModel): string | undefined {
+  return model.networkProject ?? model.project;
 }
 
 export function rangesOf(model: ClusterModel, kind: RangeKind): Cidr[] {
@@ -192,7 +258,11 @@ export interface ClusterModelSummary {
   location?: string;
   name?: string;
   network?: string;
+  /** Present when the network is in another project (Shared VPC). */
+  networkProject?: string;
   masterCidr?: string;
+  controlPlaneConnection?: 'peering' | 'psc';
+  controlPlaneEndpoint?: string;
   nodeCidrs: string[];
   podCidrs: string[];
   serviceCidrs: string[];
@@ -212,6 +282,9 @@ export function summarizeModel(model: ClusterModel): ClusterModelSummary {
     if (model[key]) summary[key] = model[key];
   }
   if (model.masterCidr) summary.masterCidr = model.masterCidr.text;
+  if (isServiceProjectCluster(model)) summary.networkProject = model.networkProject;
+  if (model.controlPlaneConnection) summary.controlPlaneConnection = model.controlPlaneConnection;
+  if (model.controlPlaneEndpoint) summary.controlPlaneEndpoint = model.controlPlaneEndpoint;
   return summary;
 }
 

@@ -4,6 +4,8 @@ const ranges = (...texts: string[]): readonly Cidr[] => texts.map(parseCidr);
 
 /** Google Cloud load-balancer and health-check probers. */
 export const HEALTH_CHECK_RANGES = ranges('35.191.0.0/16', '130.211.0.0/22', '2600:2d00:1:b029::/64', '2600:2d00:1:1::/64');
+/** Older load balancers' probers (network load balancers); Google's own policies still list them. */
+export const LEGACY_HEALTH_CHECK_RANGES = ranges('209.85.152.0/22', '209.85.204.0/22');
 /** IAP TCP forwarding. */
 export const IAP_RANGES = ranges('35.235.240.0/20');
 export const RESTRICTED_APIS_RANGE = parseCidr('199.36.153.4/30');

@@ -54,6 +54,8 @@ export function storedFindingsDocument(stored: readonly StoredFinding[]): { find
     lastSeen: finding.lastSeen,
     flow: finding.flow,
     firewallRule: finding.firewallRule,
+    // Findings stored before layers were recorded know only VPC rules.
+    firewallLayer: finding.firewallLayer ?? (finding.firewallRule ? 'vpc-firewall' : null),
     resources: finding.resources,
     explanation: finding.explanation,
     remediation: finding.remediation,
@@ -115,6 +117,7 @@ export function planFindingWrite(existing: StoredFinding | undefined, id: string
       lastSeen: observation.until ?? time,
       flow: observation.flow,
       firewallRule: observation.firewallRule,
+      firewallLayer: observation.firewallLayer,
       resources: mergeResources([], observation.resources),
       ...observation.detail(),
       status: 'open',

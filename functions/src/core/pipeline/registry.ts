@@ -7,6 +7,8 @@ import type { SweepSource } from './sweep-sources.js';
 export interface StoredModel extends ClusterModelSummary {
   id?: string;
   subnetwork?: string;
+  subnetworkRegion?: string;
+  projectNumber?: string;
   privateNodes?: boolean;
   privateEndpoint?: boolean;
   authorizedNetworks?: boolean;
@@ -66,6 +68,9 @@ export function storedModel(model: ClusterModel): StoredModel {
   const optional = {
     id: model.id,
     subnetwork: model.subnetwork,
+    subnetworkRegion: model.subnetworkRegion,
+    networkProject: model.networkProject,
+    projectNumber: model.projectNumber,
     privateNodes: model.privateNodes,
     privateEndpoint: model.privateEndpoint,
     authorizedNetworks: model.authorizedNetworks,
@@ -87,7 +92,12 @@ export function modelFromStored(stored: StoredModel): ClusterModel {
     name: stored.name,
     id: stored.id,
     network: stored.network,
+    networkProject: stored.networkProject,
     subnetwork: stored.subnetwork,
+    subnetworkRegion: stored.subnetworkRegion,
+    projectNumber: stored.projectNumber,
+    controlPlaneConnection: stored.controlPlaneConnection,
+    controlPlaneEndpoint: stored.controlPlaneEndpoint,
     privateNodes: stored.privateNodes,
     privateEndpoint: stored.privateEndpoint,
     authorizedNetworks: stored.authorizedNetworks,

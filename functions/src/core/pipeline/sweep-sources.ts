@@ -8,6 +8,7 @@ export type SweepSource = 'gke-cluster' | 'gke-operations' | 'compute-dns' | 'co
 /** Where each kind of configuration a check needs comes from, live. */
 const COVERAGE_SOURCE: Readonly<Record<Coverage, SweepSource>> = {
   firewalls: 'compute-dns',
+  'firewall-policies': 'compute-dns',
   routes: 'compute-dns',
   routers: 'compute-dns',
   dns: 'compute-dns',

@@ -3,6 +3,7 @@ import { describeDenial, describePort } from '../diagnosis/describe.js';
 import { allowRuleFix, describeFarRanges } from '../diagnosis/denial-fix.js';
 import { ARTIFACT_REGISTRY_DOMAIN, CONTAINER_REGISTRY_DOMAIN, GOOGLE_APIS_DOMAIN, privateZonesRemediation } from '../check/dns.js';
 import { PLACEHOLDER_NETWORK } from '../firewall/proposal.js';
+import { networkProjectOf } from '../model/cluster.js';
 import type { DenialRule } from './rule.js';
 
 const looksLikeGoogleApiCall = (flow: DeniedFlow): boolean => flow.dst.cls === 'google-public' && flow.dstPort === 443;
@@ -26,7 +27,7 @@ export const internetEgressBlocked: DenialRule = {
       ? {
           remediation: privateZonesRemediation(
             'Make Google API names resolve to the restricted VIP: private Cloud DNS zones for googleapis.com and gcr.io (and pkg.dev for Artifact Registry images) with A records 199.36.153.4-7 and a wildcard CNAME, visible to the cluster network.',
-            flow.network ?? context.model.network ?? PLACEHOLDER_NETWORK,
+            { network: flow.network ?? context.model.network ?? PLACEHOLDER_NETWORK, ...(networkProjectOf(context.model) ? { project: networkProjectOf(context.model)! } : {}) },
             [GOOGLE_APIS_DOMAIN, CONTAINER_REGISTRY_DOMAIN],
             [ARTIFACT_REGISTRY_DOMAIN],
           ),

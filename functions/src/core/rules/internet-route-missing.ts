@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { checkObservation } from '../check/observation.js';
 import { inNetwork } from '../check/context.js';
-import { isDefaultRoute, networkName, routesInScope } from '../check/network.js';
+import { isDefaultRoute, networkName, projectFlag, routesInScope } from '../check/network.js';
 import { gcpResourceName, shellArg } from '../firewall/proposal.js';
 import type { CheckRule } from './check-rule.js';
 
@@ -28,7 +28,7 @@ export const internetRouteMissing: CheckRule = {
         explanation: `Cloud NAT ${nats.map((nat) => nat.name).join(', ')} is configured for ${network}, but no 0.0.0.0/0 route goes to the default internet gateway, so nothing reaches it.`,
         remediation: {
           summary: `Create route ${name}: 0.0.0.0/0 via the default internet gateway, priority 1100.`,
-          gcloud: `gcloud compute routes create ${shellArg(name)} --network=${shellArg(network)} --destination-range=0.0.0.0/0 --next-hop-gateway=default-internet-gateway --priority=1100`,
+          gcloud: `gcloud compute routes create ${shellArg(name)}${projectFlag(context)} --network=${shellArg(network)} --destination-range=0.0.0.0/0 --next-hop-gateway=default-internet-gateway --priority=1100`,
           manifest: stringify({
             apiVersion: 'compute.cnrm.cloud.google.com/v1beta1',
             kind: 'ComputeRoute',

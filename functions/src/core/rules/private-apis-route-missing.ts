@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { cidrContainsCidr } from '../net/cidr.js';
 import { GOOGLE_APIS_VIP_RANGES, RESTRICTED_APIS_RANGE } from '../net/well-known.js';
 import { checkObservation } from '../check/observation.js';
-import { dependsOnPrivateAccess, networkName, routesInScope } from '../check/network.js';
+import { dependsOnPrivateAccess, networkName, projectFlag, routesInScope } from '../check/network.js';
 import { gcpResourceName, shellArg } from '../firewall/proposal.js';
 import type { CheckRule } from './check-rule.js';
 
@@ -29,7 +29,7 @@ export const privateApisRouteMissing: CheckRule = {
         explanation: `Network ${network} has no route covering 199.36.153.4/30 or 199.36.153.8/30 through the default internet gateway, and its nodes depend on Private Google Access.`,
         remediation: {
           summary: `Create route ${name} for 199.36.153.4/30 via the default internet gateway, priority 1000.`,
-          gcloud: `gcloud compute routes create ${shellArg(name)} --network=${shellArg(network)} --destination-range=199.36.153.4/30 --next-hop-gateway=default-internet-gateway --priority=1000`,
+          gcloud: `gcloud compute routes create ${shellArg(name)}${projectFlag(context)} --network=${shellArg(network)} --destination-range=199.36.153.4/30 --next-hop-gateway=default-internet-gateway --priority=1000`,
           manifest: stringify({
             apiVersion: 'compute.cnrm.cloud.google.com/v1beta1',
             kind: 'ComputeRoute',

@@ -39,7 +39,7 @@ export const privateDnsMissing: CheckRule = {
           key: [context.network, domain.zone],
           resources: [`domain:${domain.zone.replace(/\.$/, '')}`],
           explanation: `${why}, so ${domain.probe} goes to public addresses the nodes cannot reach.`,
-          remediation: privateZonesRemediation(fixSummary(domain, network), network, [domain]),
+          remediation: privateZonesRemediation(fixSummary(domain, network), { network, ...(context.networkProject ? { project: context.networkProject } : {}) }, [domain]),
         }),
       ];
     });

@@ -1,8 +1,9 @@
 import { checkObservation } from '../check/observation.js';
-import { allowedProtocols, allowTrafficFix, describeProtocols } from '../check/firewall-fix.js';
+import { blockedFlowSummary, blockedPiecesFix, blockedProtocols, type BlockedPiece } from '../check/firewall-fix.js';
 import { requiredFlowProbes, type FlowProbe } from '../check/required-flows.js';
-import type { FirewallEvaluator, Traffic, TrafficEnd } from '../firewall/evaluator.js';
-import type { FirewallRule } from '../firewall/rule.js';
+import type { FirewallEvaluator } from '../firewall/evaluator.js';
+import { allowSpec } from '../firewall/proposal.js';
+import { describeRule, type FirewallRule } from '../firewall/rule.js';
 import type { CheckRule } from './check-rule.js';
 
 const FLOW_TEXT: Record<FlowProbe['name'], string> = {
@@ -13,27 +14,28 @@ const FLOW_TEXT: Record<FlowProbe['name'], string> = {
   'intra-cluster': 'nodes and pods of one cluster must reach each other',
 };
 
-/** The probes of one required flow, in one direction, that one rule blocks: one finding, one fix. */
+/** The pieces of one required flow, in one direction, that one rule blocks: one finding, one fix. */
 interface BlockedFlow {
   name: FlowProbe['name'];
   rule: FirewallRule;
-  flows: Traffic[];
+  pieces: BlockedPiece[];
 }
 
-function blockedFlows(probes: readonly FlowProbe[], evaluator: FirewallEvaluator): BlockedFlow[] {
+function blockedFlows(probes: readonly FlowProbe[], evaluator: FirewallEvaluator): { blocked: BlockedFlow[]; uncertain: string[] } {
   const blocked = new Map<string, BlockedFlow>();
+  const uncertain = new Set<string>();
   for (const probe of probes) {
-    const verdict = evaluator.evaluate(probe.traffic);
-    if (verdict.allowed) continue;
-    const key = [probe.name, probe.traffic.direction, verdict.rule.name].join('|');
-    const group = blocked.get(key) ?? { name: probe.name, rule: verdict.rule, flows: [] };
-    group.flows.push(probe.traffic);
-    blocked.set(key, group);
+    const judgement = evaluator.judge(probe.traffic);
+    for (const decision of judgement.blocked) {
+      const key = [probe.name, probe.traffic.direction, probe.traffic.protocol, decision.rule.name].join('|');
+      const group = blocked.get(key) ?? { name: probe.name, rule: decision.rule, pieces: [] };
+      group.pieces.push({ traffic: probe.traffic, decision });
+      blocked.set(key, group);
+    }
+    for (const decision of judgement.possiblyBlocked) uncertain.add(`${probe.name} may be blocked by ${describeRule(decision.rule)}, depending on ${judgement.uncertain.map((rule) => describeRule(rule)).join(', ')}, whose match kfguard cannot resolve (secure tags, address groups, FQDNs, geolocations or threat lists): kfguard judged it both ways.`);
   }
-  return [...blocked.values()];
+  return { blocked: [...blocked.values()], uncertain: [...uncertain] };
 }
-
-const rangesOf = (ends: readonly TrafficEnd[]): string => [...new Set(ends.map((end) => end.range.text))].join(',');
 
 export const requiredFlowBlocked: CheckRule = {
   id: 'required-flow-blocked',
@@ -42,23 +44,24 @@ export const requiredFlowBlocked: CheckRule = {
   source: 'configuration',
   requires: ['firewalls', 'clusters'],
   why:
-    'A private Kubeflow cluster works only if the control plane reaches nodes (tcp 443, 10250), nodes reach the control plane (tcp 443), health checks reach nodes (35.191.0.0/16 and 130.211.0.0/22 on 80 and 443), nodes reach the Google APIs VIP (tcp 443 to 199.36.153.4/30), and nodes and pods reach each other. A deny rule above the allow for any of them, or a missing allow under a deny-all, breaks it; kfguard evaluates the rules (and those GKE creates) with VPC semantics to find which.',
-  remediation: 'Add the allow rule kfguard proposes for the flow (it is checked to let the flow through and open nothing more), or lower the blocking rule\'s reach.',
+    'A private Kubeflow cluster works only if the control plane reaches nodes (tcp 443, 10250), nodes reach the control plane (tcp 443), load balancer health checks reach the ports they probe, nodes reach the Google APIs VIP (tcp 443 to 199.36.153.4/30), and nodes and pods reach each other. kfguard evaluates every rule in force (hierarchical and network firewall policies, VPC rules, the rules GKE creates, the implied rules) in Cloud NGFW\'s order over whole ranges, and reports exactly the pieces of each flow that a rule denies.',
+  remediation: 'Add the rule kfguard proposes at the layer that decides (it is proved against the whole firewall stack to let the blocked pieces through and open nothing more), or narrow the blocking rule.',
   check(context) {
-    return blockedFlows(requiredFlowProbes(context), context.evaluator).map(({ name, rule, flows }) => {
-      const { direction } = flows[0]!;
-      const source = rangesOf(flows.map((flow) => flow.source));
-      const destination = rangesOf(flows.map((flow) => flow.destination));
-      const allowed = allowedProtocols(flows);
-      const protocols = describeProtocols(allowed);
-      const blocker = rule.origin === 'implied' ? `the implied ${rule.name.replace('implied-', '')} rule` : `firewall rule ${rule.name} (priority ${rule.priority})`;
+    const probes = requiredFlowProbes(context);
+    const needed = probes.map((probe) => probe.traffic);
+    const { blocked, uncertain } = blockedFlows(probes, context.evaluator);
+    context.notes.push(...uncertain);
+    return blocked.map(({ name, rule, pieces }) => {
+      const flow = blockedFlowSummary(name, pieces);
+      const protocols = allowSpec(blockedProtocols(pieces));
       return checkObservation(requiredFlowBlocked, {
-        key: [context.cluster?.name, name, direction, rule.name],
-        flow: { name, direction, protocol: allowed.map((entry) => entry.protocol).join(','), source, destination, ports: [...new Set(allowed.flatMap((entry) => entry.ports))] },
+        key: [context.cluster?.name, name, flow.direction, flow.protocol, rule.name],
+        flow,
         firewallRule: rule.name,
-        resources: rule.origin === 'implied' ? [] : [`firewall:${rule.name}`],
-        explanation: `${name}: ${source} → ${destination} on ${protocols} (${direction}) is blocked by ${blocker}; ${FLOW_TEXT[name]}.`,
-        remediation: allowTrafficFix(context, flows, rule, name, `Allow ${name} (${protocols}).`),
+        firewallLayer: rule.layer,
+        resources: rule.layer === 'implied' ? [] : [`firewall:${rule.name}`],
+        explanation: `${name}: ${flow.source} → ${flow.destination} on ${protocols} (${flow.direction}) is blocked by ${describeRule(rule)}; ${FLOW_TEXT[name]}.`,
+        remediation: blockedPiecesFix(context, pieces, rule, name, `Allow ${name} (${protocols}).`, needed),
       });
     });
   },

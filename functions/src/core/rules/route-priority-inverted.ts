@@ -1,5 +1,5 @@
 import { checkObservation } from '../check/observation.js';
-import { isDefaultRoute, routesInScope, vipRoutes } from '../check/network.js';
+import { isDefaultRoute, projectFlag, routesInScope, vipRoutes } from '../check/network.js';
 import { shellArg } from '../firewall/proposal.js';
 import type { CheckRule } from './check-rule.js';
 
@@ -28,8 +28,8 @@ export const routePriorityInverted: CheckRule = {
           remediation: {
             summary: `Recreate ${route.name} with priority ${weakest + 100} (routes cannot be updated in place).`,
             gcloud: [
-              `gcloud compute routes delete ${shellArg(route.name)} --quiet`,
-              `gcloud compute routes create ${shellArg(route.name)} --network=${shellArg(route.network ?? 'NETWORK')} --destination-range=0.0.0.0/0 --next-hop-gateway=default-internet-gateway --priority=${weakest + 100}`,
+              `gcloud compute routes delete ${shellArg(route.name)}${projectFlag(context)} --quiet`,
+              `gcloud compute routes create ${shellArg(route.name)}${projectFlag(context)} --network=${shellArg(route.network ?? 'NETWORK')} --destination-range=0.0.0.0/0 --next-hop-gateway=default-internet-gateway --priority=${weakest + 100}`,
             ].join('\n'),
             manifest: `spec:\n  priority: ${weakest + 100}\n`,
           },

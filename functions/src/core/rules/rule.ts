@@ -1,7 +1,7 @@
 import type { ClusterModel } from '../model/cluster.js';
 import type { DeniedFlow } from '../diagnosis/flow.js';
 import type { Remediation, Severity } from '../findings/finding.js';
-import type { FirewallProposal } from '../firewall/proposal.js';
+import type { ProofInput } from '../firewall/fix.js';
 
 /** Where a rule's evidence comes from; also groups the rules in docs/rules.md. */
 export type RuleSource = 'firewall-log' | 'kubernetes-log' | 'gke-operation' | 'configuration' | 'cluster-state';
@@ -20,12 +20,12 @@ export interface RuleInfo {
 
 export interface FixContext {
   model: ClusterModel;
+  /** With the rules in force (`analyze --rules`): what a proposed rule is proved against. */
+  proof?: ProofInput;
 }
 
-/** A fix for a denial; `proposal` is the allow rule it proposes, when it is one, so it can be verified. */
 export interface DenialFix {
   remediation: Remediation;
-  proposal?: FirewallProposal;
 }
 
 /** A rule that explains one kind of DENIED firewall log entry. */

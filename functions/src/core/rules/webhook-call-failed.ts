@@ -1,4 +1,4 @@
-import { controlPlaneIngressProposal, proposalRemediation } from '../firewall/fixes.js';
+import { controlPlaneIngressFix } from '../firewall/fixes.js';
 import { shellArg } from '../firewall/proposal.js';
 import type { Remediation } from '../findings/finding.js';
 import { findKnownWebhook } from '../kubernetes/known-webhooks.js';
@@ -34,8 +34,7 @@ export const webhookCallFailed: RuleInfo & {
   fix: (failure, context) => {
     const known = findKnownWebhook(failure.webhook, failure.service, failure.namespace);
     if (known && (failure.cause === 'timeout' || failure.cause === 'unavailable' || failure.cause === 'other')) {
-      const proposal = controlPlaneIngressProposal(context.model, [known.port], `kfguard: control plane to ${known.component} webhook`);
-      return proposalRemediation(`Allow tcp:${known.port} (${known.component}'s webhook port) from the control-plane range to the nodes.`, proposal);
+      return controlPlaneIngressFix(context.model, [known.port], `kfguard: control plane to ${known.component} webhook`, `Allow tcp:${known.port} (${known.component}'s webhook port) from the control-plane range to the nodes.`);
     }
     const service = failure.service ?? 'SERVICE';
     const namespace = failure.namespace ?? 'NAMESPACE';

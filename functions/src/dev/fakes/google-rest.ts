@@ -16,6 +16,13 @@ export interface ComputeState {
   routers?: Record<string, unknown>[];
   networks?: Record<string, unknown>[];
   subnetworks?: Record<string, unknown>[];
+  /**
+   * Firewall policies in force on the project's networks, as `firewallPolicies.get` and
+   * `networkFirewallPolicies.get` return them: hierarchical ones (with `parent`, in the order of the
+   * hierarchy, organization first), global network ones and regional ones (`region`), each network
+   * one with `associations` naming the networks it is attached to.
+   */
+  firewallPolicies?: Record<string, unknown>[];
 }
 
 export interface DnsState {
@@ -32,7 +39,7 @@ export interface RecordedGoogleRequest {
 }
 
 type Resource = Record<string, unknown>;
-type ComputeCollection = keyof ComputeState;
+type ComputeCollection = Exclude<keyof ComputeState, 'firewallPolicies'>;
 type ComputeStore = Record<ComputeCollection, Resource[]>;
 
 interface DnsStore {
@@ -413,6 +420,24 @@ function isCollection(value: string | undefined, regional: boolean): value is Co
   return value !== undefined && Object.hasOwn(COMPUTE_COLLECTIONS, value) && COMPUTE_COLLECTIONS[value as ComputeCollection].regional === regional;
 }
 
+interface EffectiveRoute {
+  network: string;
+  region?: string;
+}
+
+/** `global/networks/N/getEffectiveFirewalls`, or `regions/R/firewallPolicies/getEffectiveFirewalls?network=URL`. */
+function matchEffectiveFirewalls(rest: readonly string[], query: URLSearchParams): EffectiveRoute | undefined {
+  const [scope, first, second, third, ...extra] = rest;
+  if (extra.length > 0) return undefined;
+  if (scope === 'global' && first === 'networks' && second !== undefined && third === 'getEffectiveFirewalls') return { network: second };
+  if (scope === 'regions' && first !== undefined && second === 'firewallPolicies' && third === 'getEffectiveFirewalls') {
+    const network = query.get('network');
+    if (!network) throw invalidValue('network', '', 'Required.');
+    return { network: lastSegment(network), region: first };
+  }
+  return undefined;
+}
+
 function matchComputeRoute(rest: readonly string[]): ComputeRoute | undefined {
   const [scope, first, second, third, ...extra] = rest;
   if (extra.length > 0) return undefined;
@@ -434,6 +459,7 @@ interface RequestContext {
 export class FakeGoogleRest {
   readonly requests: RecordedGoogleRequest[] = [];
   private readonly computeProjects = new Map<string, ComputeStore>();
+  private readonly policies = new Map<string, Resource[]>();
   private readonly dnsProjects = new Map<string, DnsStore>();
   private readonly failures: { pathPart: string; status: number; remaining: number }[] = [];
 
@@ -462,6 +488,7 @@ export class FakeGoogleRest {
     }
     linkSubnetworks(store);
     this.computeProjects.set(project, store);
+    this.policies.set(project, structuredClone(state.firewallPolicies ?? []));
   }
 
   /** Replaces the project's DNS zones and record sets; zones get NS and SOA apex records unless given. */
@@ -534,6 +561,8 @@ export class FakeGoogleRest {
   private serveCompute(project: string, rest: readonly string[], context: RequestContext): Resource {
     const store = this.computeProjects.get(project);
     if (!store) throw notFound(`The resource 'projects/${project}' was not found`);
+    const effective = matchEffectiveFirewalls(rest, context.query);
+    if (effective) return this.effectiveFirewalls(project, store, effective, context);
     const route = matchComputeRoute(rest);
     if (!route) throw notFound(`FakeGoogleRest does not serve GET ${context.path}`);
     if (route.action === 'aggregated') return this.aggregatedList(project, store, route.collection, context);
@@ -556,6 +585,32 @@ export class FakeGoogleRest {
       ...(page.items.length > 0 ? { items: structuredClone(page.items) } : {}),
       ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
       selfLink: COMPUTE_ROOT + collectionPath,
+    };
+  }
+
+  /**
+   * `networks.getEffectiveFirewalls` and `regionNetworkFirewallPolicies.getEffectiveFirewalls`:
+   * the network's VPC rules and the policies in force on it, hierarchical first, as
+   * `{firewalls, firewallPolicys}` (the API's spelling).
+   */
+  private effectiveFirewalls(project: string, store: ComputeStore, route: EffectiveRoute, context: RequestContext): Resource {
+    assertKnownParameters(context.query, route.region ? ['network'] : []);
+    const networkUrl = `${COMPUTE_ROOT}projects/${project}/global/networks/${route.network}`;
+    if (!store.networks.some((network) => network.selfLink === networkUrl)) throw notFound(`The resource 'projects/${project}/global/networks/${route.network}' was not found`);
+    const policies = this.policies.get(project) ?? [];
+    const attached = (policy: Resource): boolean => Array.isArray(policy.associations) && policy.associations.some((association) => isRecord(association) && typeof association.attachmentTarget === 'string' && lastSegment(association.attachmentTarget) === route.network);
+    const inForce = policies.filter((policy) => {
+      if (typeof policy.parent === 'string') return true;
+      if (typeof policy.region === 'string') return route.region !== undefined && lastSegment(policy.region) === route.region && attached(policy);
+      return attached(policy);
+    });
+    const type = (policy: Resource): string => (typeof policy.parent === 'string' ? 'HIERARCHY' : typeof policy.region === 'string' ? 'NETWORK_REGIONAL' : 'NETWORK');
+    const order = (policy: Resource): number => ['HIERARCHY', 'NETWORK', 'NETWORK_REGIONAL'].indexOf(type(policy));
+    return {
+      firewalls: structuredClone(store.firewalls.filter((rule) => rule.network === networkUrl)),
+      firewallPolicys: [...inForce]
+        .sort((a, b) => order(a) - order(b))
+        .map((policy) => ({ name: policy.name, type: type(policy), ...(policy.shortName ? { shortName: policy.shortName, displayName: policy.shortName } : {}), rules: structuredClone(policy.rules ?? []) })),
     };
   }
 
