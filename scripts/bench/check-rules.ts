@@ -2,6 +2,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { CORPUS_DIR } from './analyze-vs-jq.js';
 import { measure } from './measure.js';
 
+/** An organization policy of the shape gcpdiag's dumps show: passes private ranges and probers on, denies the rest. */
+function hierarchicalPolicy(rules: number): unknown {
+  return {
+    name: '902824820698',
+    type: 'HIERARCHY',
+    shortName: 'org-guardrails',
+    rules: [
+      ...Array.from({ length: rules - 3 }, (_, i) => ({ priority: 10 + i, action: i % 4 === 0 ? 'deny' : 'allow', direction: i % 2 === 0 ? 'INGRESS' : 'EGRESS', match: { [i % 2 === 0 ? 'srcIpRanges' : 'destIpRanges']: [`203.0.${i % 250}.0/24`], layer4Configs: [{ ipProtocol: 'tcp', ports: [String(2000 + i)] }] } })),
+      { priority: 601, action: 'goto_next', direction: 'INGRESS', match: { srcIpRanges: ['35.191.0.0/16', '130.211.0.0/22', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'], layer4Configs: [{ ipProtocol: 'all' }] } },
+      { priority: 700, action: 'deny', direction: 'INGRESS', match: { srcIpRanges: ['0.0.0.0/0'], layer4Configs: [{ ipProtocol: 'all' }] } },
+      { priority: 2147483646, action: 'goto_next', direction: 'EGRESS', match: { destIpRanges: ['0.0.0.0/0'], layer4Configs: [{ ipProtocol: 'all' }] } },
+    ],
+  };
+}
+
 /** A network with `count` firewall rules of the shapes real projects accumulate, in gcloud's export form. */
 function firewallExport(count: number): unknown[] {
   const rules: unknown[] = [];
@@ -41,7 +56,8 @@ export interface CheckBench {
 export async function benchCheck(count: number): Promise<CheckBench> {
   mkdirSync(CORPUS_DIR, { recursive: true });
   const rulesFile = `${CORPUS_DIR}/firewall-rules-${count}.json`;
-  writeFileSync(rulesFile, JSON.stringify(firewallExport(count)));
+  // As get-effective-firewalls returns them: the VPC rules and an organization policy of 200 rules above them.
+  writeFileSync(rulesFile, JSON.stringify({ firewalls: firewallExport(count), firewallPolicys: [hierarchicalPolicy(200)] }));
   const out = `${CORPUS_DIR}/check-${count}.json`;
   const flags = ['--master-cidr', '172.16.0.32/28', '--node-cidr', '10.10.10.0/24', '--pod-cidr', '10.1.0.0/16', '--manifests', 'functions/samples/kubeflow-webhooks.yaml'];
   const start = await measure(process.execPath, ['bin/kfguard.js', '--version']);
@@ -49,5 +65,6 @@ export async function benchCheck(count: number): Promise<CheckBench> {
   if (run.exitCode !== 0) throw new Error(`kfguard check exited ${run.exitCode}`);
   const { readFile } = await import('node:fs/promises');
   const report = JSON.parse(await readFile(out, 'utf8')) as { findings: unknown[]; stats: { firewallRules: number } };
+  // firewallRules counts the policy's rules too.
   return { rules: report.stats.firewallRules, seconds: run.seconds, startSeconds: start.seconds, findings: report.findings.length };
 }

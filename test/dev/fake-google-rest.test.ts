@@ -260,6 +260,20 @@ describe('FakeGoogleRest', () => {
       expect(items[0].network).toBe(`${COMPUTE}projects/${PROJECT}/global/networks/default`);
     });
 
+    it('answers getEffectiveFirewalls with the network\'s VPC rules and the policies in force, hierarchical first', async () => {
+      const org = { name: '81828481824', shortName: 'kf-org', parent: 'organizations/1234', rules: [{ priority: 700, action: 'deny', direction: 'INGRESS', match: { srcIpRanges: ['0.0.0.0/0'], layer4Configs: [{ ipProtocol: 'all' }] } }] };
+      const network = { name: 'kf-policy', associations: [{ name: 'a', attachmentTarget: NETWORK_URL }], rules: [] };
+      const regional = { name: 'kf-regional', region: `${COMPUTE}projects/${PROJECT}/regions/us-central1`, associations: [{ name: 'a', attachmentTarget: NETWORK_URL }], rules: [] };
+      const elsewhere = { name: 'other-network', associations: [{ name: 'a', attachmentTarget: `${COMPUTE}projects/${PROJECT}/global/networks/default` }], rules: [] };
+      fake.setCompute(PROJECT, { firewalls: FIREWALLS, networks: [{ name: 'kf-net' }, { name: 'default' }], firewallPolicies: [network, regional, elsewhere, org] });
+      const global = (await client.request<any>({ url: `${base}/compute/v1/projects/${PROJECT}/global/networks/kf-net/getEffectiveFirewalls` })).data;
+      expect(global.firewalls.map((rule: any) => rule.name)).toEqual(['gke-kf-01234567-master', 'deny-all-egress', 'allow-health-checks', 'allow-iap-ssh']);
+      expect(global.firewallPolicys.map((policy: any) => [policy.name, policy.type])).toEqual([['81828481824', 'HIERARCHY'], ['kf-policy', 'NETWORK']]);
+      const inRegion = (await client.request<any>({ url: `${base}/compute/v1/projects/${PROJECT}/regions/us-central1/firewallPolicies/getEffectiveFirewalls`, params: { network: NETWORK_URL } })).data;
+      expect(inRegion.firewallPolicys.map((policy: any) => policy.type)).toEqual(['HIERARCHY', 'NETWORK', 'NETWORK_REGIONAL']);
+      expect((await rejection(client.request({ url: `${base}/compute/v1/projects/${PROJECT}/global/networks/nope/getEffectiveFirewalls` }))).response.status).toBe(404);
+    });
+
     it('refuses fixtures the API could never return', () => {
       expect(() => fake.setCompute(PROJECT, { routers: [{ name: 'no-region' }] })).toThrow(/region/);
       expect(() => fake.setCompute(PROJECT, { firewalls: [{ name: 'twice' }, { name: 'twice' }] })).toThrow(/duplicate/);

@@ -58,6 +58,19 @@ describe('healthSweep against the live APIs of the local stack', () => {
     );
   });
 
+  it('a hierarchical deny in force on the network decides, and the finding and its fix are in that layer', async () => {
+    const guardrail = fixtureJson<Record<string, any>>('check/policies/org-policy.json');
+    await reset(liveScenario({ firewallPolicies: [guardrail] }));
+    const findings = await sweep();
+    const webhooks = findings.filter((finding) => finding.rule === 'webhook-port-not-allowed');
+    // The live webhooks call 9443 and 8443: the organization passes only 443 and 10250 from control planes on.
+    expect(webhooks.map((finding) => [finding.flow?.ports, finding.firewallRule, finding.firewallLayer, finding.remediation.layer]).sort()).toEqual([
+      [[8443], 'firewallPolicy:81828481824/priority:700', 'hierarchical-policy', 'hierarchical-policy'],
+      [[9443], 'firewallPolicy:81828481824/priority:700', 'hierarchical-policy', 'hierarchical-policy'],
+    ]);
+    expect(t.stack.rest.requests.map((request) => request.path)).toContain('/compute/v1/projects/kf-test-project/regions/us-central1/firewallPolicies/getEffectiveFirewalls?network=https%3A%2F%2Fwww.googleapis.com%2Fcompute%2Fv1%2Fprojects%2Fkf-test-project%2Fglobal%2Fnetworks%2Fkf-test');
+  });
+
   it('takes the node range from the live subnetwork when GKE does not report one', async () => {
     const cluster = fixtureJson<Record<string, any>>('gke/cluster-describe.json');
     const { nodeIpv4CidrBlock: _dropped, ...ipAllocationPolicy } = cluster['ipAllocationPolicy'];

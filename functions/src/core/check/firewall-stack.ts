@@ -61,7 +61,8 @@ export function clusterFirewalls(config: NetworkConfig, cluster: ClusterModel | 
     return verdict.applies;
   };
   const policyRules = config.firewalls.filter((rule) => rule.policy && applies(rule.policy));
-  const described = config.networks.find((candidate) => candidate.name === network && agrees(candidate.project, project));
+  const candidates = config.networks.filter((candidate) => candidate.name === network && agrees(candidate.project, project));
+  const described = candidates.find((candidate) => candidate.live) ?? candidates[0];
   const input: Parameters<typeof buildStack>[0] = { rules: [...policyRules, ...vpcRules], policiesKnown: config.coverage.has('firewall-policies') };
   if (network) input.network = network;
   if (described?.enforcementOrder) input.enforcementOrder = described.enforcementOrder;

@@ -169,7 +169,7 @@ const network: Converter = (value, location, sink) => {
   const spec = parse(GcloudNetwork, value, 'network');
   const project = resourcePath(spec.selfLink).project;
   // The API leaves the field out for the default order (AFTER_CLASSIC_FIREWALL); a described network says it either way.
-  sink.config.networks.push({ name: spec.name, impliesDefaultRoute: false, enforcementOrder: spec.networkFirewallPolicyEnforcementOrder ?? 'AFTER_CLASSIC_FIREWALL', ...(project ? { project } : {}), location });
+  sink.config.networks.push({ name: spec.name, impliesDefaultRoute: false, live: true, enforcementOrder: spec.networkFirewallPolicyEnforcementOrder ?? 'AFTER_CLASSIC_FIREWALL', ...(project ? { project } : {}), location });
 };
 
 const project: Converter = (value, _location, sink) => {

@@ -143,6 +143,7 @@ const computeNetwork: Handler = (object, location, sink) => {
   sink.config.networks.push({
     name: object.metadata.name,
     impliesDefaultRoute: !(spec.deleteDefaultRoutesOnCreate ?? false),
+    live: false,
     enforcementOrder: spec.networkFirewallPolicyEnforcementOrder ?? 'AFTER_CLASSIC_FIREWALL',
     location,
   });

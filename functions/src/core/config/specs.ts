@@ -22,6 +22,8 @@ export interface NetworkSpec {
   project?: string;
   /** When network firewall policies are evaluated relative to VPC rules; absent when the input did not say. */
   enforcementOrder?: EnforcementOrder;
+  /** Read from the Compute API (or its export): what is in force, over what a manifest asks for. */
+  live: boolean;
   /**
    * GCP creates a 0.0.0.0/0 route to the internet gateway with every new network unless
    * `deleteDefaultRoutesOnCreate` is set; a manifest then implies a route no manifest declares.

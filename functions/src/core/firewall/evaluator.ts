@@ -1,9 +1,9 @@
 import type { Cidr } from '../net/cidr.js';
 import { addressSet, everyAddress, type AddressSet, type Family } from '../net/address-set.js';
-import { intersect, isEmpty, normalize, subtract, type IntervalSet } from '../net/intervals.js';
+import { intersect, isEmpty, normalize, subtract, type IntervalSet, type Point } from '../net/intervals.js';
 import type { Direction } from '../diagnosis/flow.js';
 import { ALL_PORTS, type FirewallRule, type PortRange } from './rule.js';
-import { buildStack, IMPLIED_ALLOW_EGRESS, IMPLIED_DENY_INGRESS, type FirewallStack } from './stack.js';
+import { buildStack, compareVpcRules, homeLayer, IMPLIED_ALLOW_EGRESS, IMPLIED_DENY_INGRESS, withRules, type FirewallStack, type StackLayer } from './stack.js';
 
 /** One side of the traffic being judged: a range of addresses, and what instance they belong to. */
 export interface TrafficEnd {
@@ -76,9 +76,14 @@ function pieceIsEmpty(piece: Piece): boolean {
   return isEmpty(piece.source) || isEmpty(piece.destination) || isEmpty(piece.ports);
 }
 
+/** The part of a piece a match covers; dimensions are tried one by one, so a miss costs one intersection. */
 function intersectPiece(piece: Piece, match: Omit<RuleMatch, 'uncertain'>): Piece | undefined {
-  const result = { source: intersect(piece.source, match.source), destination: intersect(piece.destination, match.destination), ports: intersect(piece.ports, match.ports) };
-  return pieceIsEmpty(result) ? undefined : result;
+  const ports = intersect(piece.ports, match.ports);
+  if (isEmpty(ports)) return undefined;
+  const source = intersect(piece.source, match.source);
+  if (isEmpty(source)) return undefined;
+  const destination = intersect(piece.destination, match.destination);
+  return isEmpty(destination) ? undefined : { source, destination, ports };
 }
 
 /** What of `piece` lies outside `match`: at most three boxes. */
@@ -93,12 +98,47 @@ function subtractPiece(piece: Piece, match: Omit<RuleMatch, 'uncertain'>): Piece
   return rest.filter((box) => !pieceIsEmpty(box));
 }
 
+/** What a rule matches, worked out once per rule: evaluation asks it for every piece of every flow. */
+interface CompiledRule {
+  /** The ports it matches, by protocol (null: not that protocol). */
+  ports: Map<string, PortSet | null>;
+  sources: Map<Family, AddressSet>;
+  destinations: Map<Family, AddressSet>;
+  /** Whether anything of its match is beyond kfguard (secure tags, FQDNs, address groups...). */
+  mayBeUncertain: boolean;
+}
+
+const compiled = new WeakMap<FirewallRule, CompiledRule>();
+
+function compile(rule: FirewallRule): CompiledRule {
+  let entry = compiled.get(rule);
+  if (!entry) {
+    const mayBeUncertain = rule.targetSecureTags.length > 0 || rule.sourceSecureTags.length > 0 || rule.opaqueSources.length > 0 || rule.opaqueDestinations.length > 0;
+    entry = { ports: new Map(), sources: new Map(), destinations: new Map(), mayBeUncertain };
+    compiled.set(rule, entry);
+  }
+  return entry;
+}
+
+function cachedSet(cache: Map<Family, AddressSet>, ranges: FirewallRule['sourceRanges'], family: Family): AddressSet {
+  let set = cache.get(family);
+  if (!set) {
+    set = addressSet(ranges, family);
+    cache.set(family, set);
+  }
+  return set;
+}
+
 /** The ports of the traffic's protocol a rule matches; undefined when it does not match the protocol. */
 function rulePorts(rule: FirewallRule, protocol: string): PortSet | undefined {
-  const specs = rule.protocols.filter((spec) => spec.protocol === 'all' || spec.protocol === protocol);
-  if (specs.length === 0) return undefined;
-  if (specs.some((spec) => spec.ports.length === 0)) return EVERY_PORT;
-  return normalize(specs.flatMap((spec) => spec.ports.map((range) => ({ lo: range.from, hi: range.to }))));
+  const cache = compile(rule).ports;
+  let ports = cache.get(protocol);
+  if (ports === undefined) {
+    const specs = rule.protocols.filter((spec) => spec.protocol === 'all' || spec.protocol === protocol);
+    ports = specs.length === 0 ? null : specs.some((spec) => spec.ports.length === 0) ? EVERY_PORT : normalize(specs.flatMap((spec) => spec.ports.map((range) => ({ lo: range.from, hi: range.to }))));
+    cache.set(protocol, ports);
+  }
+  return ports ?? undefined;
 }
 
 type Tri = 'yes' | 'no' | 'unknown';
@@ -114,44 +154,44 @@ function targetMatch(rule: FirewallRule, instance: TrafficEnd): Tri {
   return intersects(targetSecureTags, instance.secureTags) ? 'yes' : 'no';
 }
 
-interface SideMatch {
-  set: AddressSet;
-  /** Part of the side kfguard cannot resolve: under the "matches" assumption it takes in everything. */
-  uncertain: boolean;
-}
-
-/** The source side a rule matches: its ranges, plus everything when the source instance carries its source tags. */
-function sourceMatch(rule: FirewallRule, end: TrafficEnd, family: Family): SideMatch {
+/** The source addresses a rule matches for sure: its ranges, or everything when the source instance carries its source tags. */
+function sourceSet(rule: FirewallRule, end: TrafficEnd, family: Family): AddressSet {
   const byIdentity = rule.sourceTags.length > 0 || rule.sourceServiceAccounts.length > 0 || rule.sourceSecureTags.length > 0;
-  if (rule.sourceRanges.length === 0 && !byIdentity && rule.opaqueSources.length === 0) return { set: everyAddress(family), uncertain: false };
-  const ranges = addressSet(rule.sourceRanges, family);
-  if (end.primaryAddress && (intersects(rule.sourceTags, end.tags) || intersects(rule.sourceServiceAccounts, end.serviceAccounts))) return { set: everyAddress(family), uncertain: false };
-  if (end.primaryAddress && end.secureTags && intersects(rule.sourceSecureTags, end.secureTags)) return { set: everyAddress(family), uncertain: false };
-  const unknownTags = rule.sourceSecureTags.length > 0 && end.secureTags === undefined && end.primaryAddress;
-  return { set: ranges, uncertain: unknownTags || rule.opaqueSources.length > 0 };
+  if (rule.sourceRanges.length === 0 && !byIdentity && rule.opaqueSources.length === 0) return everyAddress(family);
+  if (end.primaryAddress && (intersects(rule.sourceTags, end.tags) || intersects(rule.sourceServiceAccounts, end.serviceAccounts))) return everyAddress(family);
+  if (end.primaryAddress && end.secureTags && intersects(rule.sourceSecureTags, end.secureTags)) return everyAddress(family);
+  return cachedSet(compile(rule).sources, rule.sourceRanges, family);
 }
 
-function destinationMatch(rule: FirewallRule, family: Family): SideMatch {
-  if (rule.destinationRanges.length === 0 && rule.opaqueDestinations.length === 0) return { set: everyAddress(family), uncertain: false };
-  return { set: addressSet(rule.destinationRanges, family), uncertain: rule.opaqueDestinations.length > 0 };
+/** Whether part of the source side is beyond kfguard: secure tags it does not know the source carries, FQDNs, address groups... */
+function sourceUncertain(rule: FirewallRule, end: TrafficEnd): boolean {
+  return rule.opaqueSources.length > 0 || (rule.sourceSecureTags.length > 0 && end.secureTags === undefined && end.primaryAddress);
+}
+
+function destinationSet(rule: FirewallRule, family: Family): AddressSet {
+  if (rule.destinationRanges.length === 0 && rule.opaqueDestinations.length === 0) return everyAddress(family);
+  return cachedSet(compile(rule).destinations, rule.destinationRanges, family);
 }
 
 /**
- * The part of the traffic's space a rule matches. Where a match depends on something kfguard
- * cannot resolve, `assumeMatch` decides: true takes the unknown part to cover everything, false
- * to cover nothing.
+ * The part of the traffic's space a rule matches, or undefined when it cannot touch what is
+ * still undecided (`bounds`). Where a match depends on something kfguard cannot resolve,
+ * `assumeMatch` decides: true takes the unknown part to cover everything, false to cover nothing.
  */
-function ruleMatch(rule: FirewallRule, traffic: Traffic, family: Family, assumeMatch: boolean): RuleMatch | undefined {
+function ruleMatch(rule: FirewallRule, traffic: Traffic, family: Family, assumeMatch: boolean, bounds?: Bounds): RuleMatch | undefined {
   if (rule.direction !== traffic.direction) return undefined;
   const ports = rulePorts(rule, traffic.protocol);
-  if (!ports) return undefined;
+  if (!ports || (bounds && !spans(ports, bounds.ports))) return undefined;
   const instance = traffic.direction === 'INGRESS' ? traffic.destination : traffic.source;
   const target = targetMatch(rule, instance);
   if (target === 'no' || (target === 'unknown' && !assumeMatch)) return undefined;
-  const source = sourceMatch(rule, traffic.source, family);
-  const destination = destinationMatch(rule, family);
-  const widen = (side: SideMatch): AddressSet => (side.uncertain && assumeMatch ? everyAddress(family) : side.set);
-  return { source: widen(source), destination: widen(destination), ports, uncertain: target === 'unknown' || source.uncertain || destination.uncertain };
+  const uncertainSource = compile(rule).mayBeUncertain && sourceUncertain(rule, traffic.source);
+  const uncertainDestination = rule.opaqueDestinations.length > 0;
+  const source = uncertainSource && assumeMatch ? everyAddress(family) : sourceSet(rule, traffic.source, family);
+  if (bounds && !spans(source, bounds.source)) return undefined;
+  const destination = uncertainDestination && assumeMatch ? everyAddress(family) : destinationSet(rule, family);
+  if (bounds && !spans(destination, bounds.destination)) return undefined;
+  return { source, destination, ports, uncertain: target === 'unknown' || uncertainSource || uncertainDestination };
 }
 
 function wholePiece(traffic: Traffic, family: Family): Piece {
@@ -173,12 +213,39 @@ interface PendingPiece {
  */
 export class FirewallEvaluator {
   readonly stack: FirewallStack;
+  private readonly layers: IndexedLayer[];
+  /** Rules evaluated as if they were in the stack, by layer: what a proof adds, without copying thousands of rules. */
+  private readonly extras: Map<number, FirewallRule[]>;
+  private readonly judged = new WeakMap<Traffic, Judgement>();
 
-  constructor(stackOrRules: FirewallStack | readonly FirewallRule[]) {
+  constructor(stackOrRules: FirewallStack | readonly FirewallRule[], extras = new Map<number, FirewallRule[]>()) {
     this.stack = Array.isArray(stackOrRules) ? buildStack({ rules: stackOrRules as readonly FirewallRule[], policiesKnown: false }) : (stackOrRules as FirewallStack);
+    this.layers = this.stack.layers.map(indexLayer);
+    this.extras = extras;
+  }
+
+  /** This stack with more rules, each in its layer, sharing what was worked out for the rest. */
+  plus(rules: readonly FirewallRule[]): FirewallEvaluator {
+    const extras = new Map([...this.extras].map(([layer, added]) => [layer, [...added]]));
+    for (const rule of rules) {
+      const index = homeLayer(this.stack, rule);
+      if (index < 0) return new FirewallEvaluator(withRules(this.stack, rules));
+      const added = [...(extras.get(index) ?? []), rule].sort(orderIn(this.stack.layers[index]!));
+      extras.set(index, added);
+    }
+    return new FirewallEvaluator(this.stack, extras);
   }
 
   judge(traffic: Traffic): Judgement {
+    // Checks and proofs ask about the same flows more than once; a judgement depends on nothing else.
+    const known = this.judged.get(traffic);
+    if (known) return known;
+    const judgement = this.judgeAfresh(traffic);
+    this.judged.set(traffic, judgement);
+    return judgement;
+  }
+
+  private judgeAfresh(traffic: Traffic): Judgement {
     const uncertain = new Set<FirewallRule>();
     const decisions = this.decide(traffic, false, uncertain);
     if (uncertain.size === 0) {
@@ -207,31 +274,150 @@ export class FirewallEvaluator {
     const family = traffic.source.range.family;
     const decisions: Decision[] = [];
     let pending: PendingPiece[] = [{ piece: wholePiece(traffic, family), via: [] }];
-    for (const layer of this.stack.layers) {
-      const passed: PendingPiece[] = [];
-      for (const rule of layer.rules) {
-        if (pending.length === 0) break;
-        const match = ruleMatch(rule, traffic, family, assumeMatch);
-        if (!match) continue;
-        const rest: PendingPiece[] = [];
-        for (const { piece, via } of pending) {
-          const matched = intersectPiece(piece, match);
-          if (!matched) {
-            rest.push({ piece, via });
-            continue;
-          }
-          if (match.uncertain) uncertain.add(rule);
-          if (rule.action === 'goto_next') passed.push({ piece: matched, via: [...via, rule] });
-          else decisions.push({ piece: matched, rule, allowed: rule.action !== 'deny', via });
-          for (const outside of subtractPiece(piece, match)) rest.push({ piece: outside, via });
+    let bounds = boundsOf(pending);
+    /** Decides the part of what is pending that one rule matches. */
+    const apply = (rule: FirewallRule, passed: PendingPiece[]): void => {
+      if (!assumeMatch) noteUncertain(rule, traffic, family, pending, uncertain);
+      const match = ruleMatch(rule, traffic, family, assumeMatch, bounds);
+      if (!match) return;
+      const rest: PendingPiece[] = [];
+      let touched = false;
+      for (const { piece, via } of pending) {
+        const matched = intersectPiece(piece, match);
+        if (!matched) {
+          rest.push({ piece, via });
+          continue;
         }
-        pending = rest;
+        touched = true;
+        if (rule.action === 'goto_next') passed.push({ piece: matched, via: [...via, rule] });
+        else decisions.push({ piece: matched, rule, allowed: rule.action !== 'deny', via });
+        for (const outside of subtractPiece(piece, match)) rest.push({ piece: outside, via });
       }
+      if (!touched) return;
+      pending = rest;
+      bounds = boundsOf(pending);
+    };
+    this.layers.forEach((layer, layerIndex) => {
+      if (!bounds) return;
+      const passed: PendingPiece[] = [];
+      const { rules, spans } = traffic.direction === 'INGRESS' ? layer.ingress : layer.egress;
+      const extras = (this.extras.get(layerIndex) ?? []).filter((rule) => rule.direction === traffic.direction);
+      const order = orderIn(this.stack.layers[layerIndex]!);
+      let extra = 0;
+      for (let index = 0; index < rules.length; index++) {
+        if (!bounds) break;
+        const rule = rules[index]!;
+        while (extra < extras.length && bounds && order(extras[extra]!, rule) <= 0) apply(extras[extra++]!, passed);
+        if (!bounds) break;
+        // The v4 spans rule out most rules with four comparisons, before any set is built.
+        if (family === 4 && (spans[index * 4]! > (bounds.source[1] as number) || spans[index * 4 + 1]! < (bounds.source[0] as number) || spans[index * 4 + 2]! > (bounds.destination[1] as number) || spans[index * 4 + 3]! < (bounds.destination[0] as number))) continue;
+        apply(rule, passed);
+      }
+      while (extra < extras.length && bounds) apply(extras[extra++]!, passed);
       pending = [...pending, ...passed];
-      if (pending.length === 0) break;
-    }
+      bounds = boundsOf(pending);
+    });
     return decisions;
   }
+}
+
+/** Rules at the same priority in a VPC layer: deny first; in a policy, priorities are unique. */
+function orderIn(layer: StackLayer): (a: FirewallRule, b: FirewallRule) => number {
+  return layer.layer === 'vpc-firewall' ? compareVpcRules : (a, b) => a.priority - b.priority;
+}
+
+/** A layer's rules of one direction, with the IPv4 span each could match (source lo, hi, destination lo, hi). */
+interface IndexedRules {
+  rules: FirewallRule[];
+  spans: Float64Array;
+}
+
+interface IndexedLayer {
+  ingress: IndexedRules;
+  egress: IndexedRules;
+}
+
+const V4_ALL: [number, number] = [0, 0xffffffff];
+
+/** Writes the IPv4 span a side can match at `at`: everything when tags, secure tags or unresolvable fields may widen it. */
+function writeV4Span(spans: Float64Array, at: number, ranges: FirewallRule['sourceRanges'], open: boolean): void {
+  let lo = V4_ALL[1];
+  let hi = V4_ALL[0];
+  if (open || ranges.length === 0) [lo, hi] = V4_ALL;
+  else {
+    for (const range of ranges) {
+      if (range.family !== 4) continue;
+      if (range.first < lo) lo = range.first;
+      if (range.last > hi) hi = range.last;
+    }
+  }
+  // A side of IPv6 ranges only leaves lo above hi: an empty span no IPv4 traffic meets.
+  spans[at] = lo;
+  spans[at + 1] = hi;
+}
+
+function indexRules(rules: readonly FirewallRule[]): IndexedRules {
+  const spans = new Float64Array(rules.length * 4);
+  for (let index = 0; index < rules.length; index++) {
+    const rule = rules[index]!;
+    writeV4Span(spans, index * 4, rule.sourceRanges, rule.sourceTags.length > 0 || rule.sourceServiceAccounts.length > 0 || rule.sourceSecureTags.length > 0 || rule.opaqueSources.length > 0);
+    writeV4Span(spans, index * 4 + 2, rule.destinationRanges, rule.opaqueDestinations.length > 0);
+  }
+  return { rules: [...rules], spans };
+}
+
+const indexes = new WeakMap<StackLayer, IndexedLayer>();
+
+function indexLayer(layer: StackLayer): IndexedLayer {
+  let indexed = indexes.get(layer);
+  if (!indexed) {
+    indexed = { ingress: indexRules(layer.rules.filter((rule) => rule.direction === 'INGRESS')), egress: indexRules(layer.rules.filter((rule) => rule.direction === 'EGRESS')) };
+    indexes.set(layer, indexed);
+  }
+  return indexed;
+}
+
+/** The smallest box around what is still undecided: a rule outside it cannot match, whatever its pieces. */
+interface Bounds {
+  source: [Point, Point];
+  destination: [Point, Point];
+  ports: [number, number];
+}
+
+function boundsOf(pending: readonly PendingPiece[]): Bounds | undefined {
+  if (pending.length === 0) return undefined;
+  const span = <T extends Point>(sets: readonly IntervalSet<T>[]): [T, T] => {
+    let lo = sets[0]![0]!.lo;
+    let hi = sets[0]![sets[0]!.length - 1]!.hi;
+    for (const set of sets) {
+      if (set[0]!.lo < lo) lo = set[0]!.lo;
+      if (set[set.length - 1]!.hi > hi) hi = set[set.length - 1]!.hi;
+    }
+    return [lo, hi];
+  };
+  return { source: span(pending.map((entry) => entry.piece.source)), destination: span(pending.map((entry) => entry.piece.destination)), ports: span(pending.map((entry) => entry.piece.ports)) };
+}
+
+/** Whether a set has a point in [lo, hi]: a binary search, no allocation (most rules are turned away here). */
+function spans(set: IntervalSet<Point>, [lo, hi]: [Point, Point]): boolean {
+  let low = 0;
+  let high = set.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (set[middle]!.hi < lo) low = middle + 1;
+    else high = middle;
+  }
+  return low < set.length && set[low]!.lo <= hi;
+}
+
+/**
+ * Records a rule whose match kfguard cannot resolve when, were it to match, it would touch what is
+ * still undecided: then the flow is judged a second time, assuming it does.
+ */
+function noteUncertain(rule: FirewallRule, traffic: Traffic, family: Family, pending: readonly PendingPiece[], uncertain: Set<FirewallRule>): void {
+  if (!compile(rule).mayBeUncertain) return;
+  const widest = ruleMatch(rule, traffic, family, true);
+  if (widest?.uncertain && pending.some(({ piece }) => intersectPiece(piece, widest))) uncertain.add(rule);
 }
 
 /** What of a decision's piece is not in any of the given decisions' pieces. */

@@ -106,16 +106,35 @@ export function stackRules(stack: FirewallStack): FirewallRule[] {
 }
 
 /** The stack with more rules, each in its layer (a policy layer the stack lacks is added where it belongs). */
+/** The index of the layer a rule belongs in: its policy's, or the VPC rules'; -1 when the stack has no such layer. */
+export function homeLayer(stack: FirewallStack, rule: FirewallRule): number {
+  return stack.layers.findIndex((layer) => (rule.policy ? layer.policy !== undefined && policyKey(layer.policy) === policyKey(rule.policy) : layer.layer === 'vpc-firewall'));
+}
+
 export function withRules(stack: FirewallStack, added: readonly FirewallRule[]): FirewallStack {
-  const layers = stack.layers.map((layer) => ({ ...layer, rules: [...layer.rules], priorities: new Set(layer.priorities) }));
+  // Only the layers that gain a rule are copied: the others stay the same objects, with what evaluators derived from them.
+  const layers = [...stack.layers];
   for (const rule of added) {
-    const home = layers.find((layer) => (rule.policy ? layer.policy !== undefined && policyKey(layer.policy) === policyKey(rule.policy) : layer.layer === 'vpc-firewall'));
-    if (!home) return rebuilt(stack, added);
-    home.rules.push(rule);
-    home.rules.sort(home.layer === 'vpc-firewall' ? compareVpcRules : byPriority);
-    home.priorities.add(rule.priority);
+    const index = homeLayer({ ...stack, layers }, rule);
+    if (index < 0) return rebuilt(stack, added);
+    const home = layers[index]!;
+    const rules = [...home.rules];
+    insertSorted(rules, rule, home.layer === 'vpc-firewall' ? compareVpcRules : byPriority);
+    layers[index] = { ...home, rules, priorities: new Set([...home.priorities, rule.priority]) };
   }
   return { ...stack, layers };
+}
+
+/** Inserts into a sorted list where it belongs: a proof adds one rule to thousands, which a sort would redo. */
+function insertSorted(rules: FirewallRule[], rule: FirewallRule, compare: (a: FirewallRule, b: FirewallRule) => number): void {
+  let low = 0;
+  let high = rules.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(rules[middle]!, rule) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  rules.splice(low, 0, rule);
 }
 
 function rebuilt(stack: FirewallStack, added: readonly FirewallRule[]): FirewallStack {

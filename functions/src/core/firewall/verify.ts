@@ -2,7 +2,7 @@ import { parseCidr } from '../net/cidr.js';
 import { subtract, intersect, isEmpty } from '../net/intervals.js';
 import { FirewallEvaluator, type Decision, type Piece, type Traffic, type TrafficEnd } from './evaluator.js';
 import { firewallRuleDefaults, type FirewallRule } from './rule.js';
-import { withRules, type FirewallStack } from './stack.js';
+import type { FirewallStack } from './stack.js';
 import type { FirewallProposal } from './proposal.js';
 
 export function proposalToRule(proposal: FirewallProposal): FirewallRule {
@@ -49,8 +49,31 @@ export const pieceWithin = (piece: Piece, cover: readonly Piece[]): boolean => {
   return rest.length === 0;
 };
 
-function blockedPieces(evaluator: FirewallEvaluator, flows: readonly Traffic[]): Piece[] {
-  return flows.flatMap((flow) => evaluator.judge(flow).blocked.map((decision) => decision.piece));
+const evaluators = new WeakMap<FirewallStack, FirewallEvaluator>();
+
+/** One evaluator per stack: every fix proved against it shares its indexes. */
+function evaluatorOf(stack: FirewallStack): FirewallEvaluator {
+  let evaluator = evaluators.get(stack);
+  if (!evaluator) {
+    evaluator = new FirewallEvaluator(stack);
+    evaluators.set(stack, evaluator);
+  }
+  return evaluator;
+}
+
+const blockedCache = new WeakMap<FirewallStack, WeakMap<readonly Traffic[], Piece[]>>();
+
+/** What the stack blocks of the flows: the same for every fix proved against one stack and one set of needs. */
+function blockedPieces(stack: FirewallStack, flows: readonly Traffic[]): Piece[] {
+  const byFlows = blockedCache.get(stack) ?? new WeakMap<readonly Traffic[], Piece[]>();
+  blockedCache.set(stack, byFlows);
+  let pieces = byFlows.get(flows);
+  if (!pieces) {
+    const evaluator = evaluatorOf(stack);
+    pieces = flows.flatMap((flow) => evaluator.judge(flow).blocked.map((decision) => decision.piece));
+    byFlows.set(flows, pieces);
+  }
+  return pieces;
 }
 
 /** A flow and the pieces of it a fix is for (all of it when absent). */
@@ -93,12 +116,12 @@ const newlyAllowed = (before: Decision[], after: Decision[]): Piece[] =>
  * `needed` (the flows the cluster requires) had blocked, so that it opens nothing else.
  */
 export function proveFix(stack: FirewallStack, fix: FirewallRule, targets: readonly FixTarget[], nearEnds: readonly TrafficEnd[], needed: readonly Traffic[] = targets.map((target) => target.traffic)): FixProof {
-  const before = new FirewallEvaluator(stack);
-  const after = new FirewallEvaluator(withRules(stack, [fix]));
+  const before = evaluatorOf(stack);
+  const after = before.plus([fix]);
   const remaining = targets.flatMap(({ traffic, pieces }) => after.judge(traffic).blocked.filter((decision) => !pieces || pieces.some((piece) => overlap(piece, decision.piece))));
   const proof: FixProof = { letsThrough: remaining.length === 0, opensOnlyWhatIsNeeded: false };
   if (remaining[0]) proof.stillBlockedBy = remaining[0].rule;
-  const allowedToOpen = blockedPieces(before, needed);
+  const allowedToOpen = blockedPieces(stack, needed);
   const opened = spaceOf(fix, nearEnds).flatMap((traffic) => newlyAllowed(before.judge(traffic).decisions, after.judge(traffic).decisions));
   proof.opensOnlyWhatIsNeeded = opened.every((piece) => pieceWithin(piece, allowedToOpen));
   return proof;

@@ -36,8 +36,11 @@ export function addressSet(ranges: readonly Cidr[], family: Family): AddressSet 
   return normalize(ranges.filter((range) => range.family === family).map(cidrInterval));
 }
 
+const EVERY_V4: AddressSet = Object.freeze([Object.freeze({ lo: 0, hi: V4_MAX })]);
+const EVERY_V6: AddressSet = Object.freeze([Object.freeze({ lo: 0n, hi: V6_MAX })]);
+
 export function everyAddress(family: Family): AddressSet {
-  return family === 4 ? [{ lo: 0, hi: V4_MAX }] : [{ lo: 0n, hi: V6_MAX }];
+  return family === 4 ? EVERY_V4 : EVERY_V6;
 }
 
 function v4Text(value: number): string {

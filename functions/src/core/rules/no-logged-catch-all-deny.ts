@@ -16,6 +16,24 @@ import type { CheckRule } from './check-rule.js';
 const CATCH_ALL_PRIORITY = 65534;
 const PROTOCOLS = ['tcp', 'udp', 'icmp'];
 
+/**
+ * A VPC deny of everything, on every instance: nothing gets past the VPC rules, so nothing reaches
+ * the implied rule (judging all of 0.0.0.0/0 against thousands of rules would only say so slowly).
+ */
+function hasVpcCatchAll(context: CheckContext): boolean {
+  const vpc = context.stack.layers.find((layer) => layer.layer === 'vpc-firewall');
+  return (vpc?.rules ?? []).some(
+    (rule) =>
+      rule.direction === 'INGRESS' &&
+      rule.action === 'deny' &&
+      rule.protocols.some((spec) => spec.protocol === 'all') &&
+      rule.targetTags.length === 0 &&
+      rule.targetServiceAccounts.length === 0 &&
+      rule.sourceRanges.some((range) => range.family === 4 && range.prefix === 0) &&
+      rule.destinationRanges.length === 0,
+  );
+}
+
 /** Every ingress connection to the instances checked: the cluster's nodes, or any instance of the network. */
 function everyIngress(context: CheckContext): Traffic[] {
   const instances: TrafficEnd[] = context.ends.nodes.length > 0 ? context.ends.nodes : [{ ...externalEnd(ANYWHERE_V4), instance: true }];
@@ -74,6 +92,7 @@ export const noLoggedCatchAllDeny: CheckRule = {
     "GCP's implied rules (deny all ingress, allow all egress, priority 65535) never log. Ingress that no rule of any layer decides falls through to the implied deny and is dropped without a DENIED entry, so nothing reaches the log sink or `kfguard analyze`. A logged deny-all after every allow rule catches it.",
   remediation: 'Add a logged ingress deny-all after every VPC allow rule (the blueprint uses priority 65534), so that what nothing allows is dropped with a trace.',
   check(context) {
+    if (hasVpcCatchAll(context)) return [];
     const flows = everyIngress(context);
     const silent = flows.flatMap((flow) => context.evaluator.judge(flow).blocked.filter((decision) => decision.rule.layer === 'implied'));
     if (silent.length === 0) return [];

@@ -59,7 +59,7 @@ export const requiredFlowBlocked: CheckRule = {
         flow,
         firewallRule: rule.name,
         firewallLayer: rule.layer,
-        resources: rule.layer === 'implied' ? [] : [`firewall:${rule.name}`],
+        resources: [...(context.cluster?.name ? [`cluster:${context.cluster.name}`] : []), ...(rule.layer === 'implied' ? [] : [`firewall:${rule.name}`])],
         explanation: `${name}: ${flow.source} → ${flow.destination} on ${protocols} (${flow.direction}) is blocked by ${describeRule(rule)}; ${FLOW_TEXT[name]}.`,
         remediation: blockedPiecesFix(context, pieces, rule, name, `Allow ${name} (${protocols}).`, needed),
       });
