@@ -100,45 +100,38 @@ function subtractPiece(piece: Piece, match: Omit<RuleMatch, 'uncertain'>): Piece
 
 /** What a rule matches, worked out once per rule: evaluation asks it for every piece of every flow. */
 interface CompiledRule {
-  /** The ports it matches, by protocol (null: not that protocol). */
-  ports: Map<string, PortSet | null>;
-  sources: Map<Family, AddressSet>;
-  destinations: Map<Family, AddressSet>;
+  /** Set when the rule matches every protocol on every port. */
+  everyProtocol: boolean;
+  /** The ports it matches, by protocol; a protocol not listed is not matched. */
+  ports: Map<string, PortSet>;
+  /** Its source and destination ranges as sets, by family, built when first asked for. */
+  sources: Partial<Record<Family, AddressSet>>;
+  destinations: Partial<Record<Family, AddressSet>>;
   /** Whether anything of its match is beyond kfguard (secure tags, FQDNs, address groups...). */
   mayBeUncertain: boolean;
 }
 
-const compiled = new WeakMap<FirewallRule, CompiledRule>();
-
-function compile(rule: FirewallRule): CompiledRule {
-  let entry = compiled.get(rule);
-  if (!entry) {
-    const mayBeUncertain = rule.targetSecureTags.length > 0 || rule.sourceSecureTags.length > 0 || rule.opaqueSources.length > 0 || rule.opaqueDestinations.length > 0;
-    entry = { ports: new Map(), sources: new Map(), destinations: new Map(), mayBeUncertain };
-    compiled.set(rule, entry);
+function compileRule(rule: FirewallRule): CompiledRule {
+  let everyProtocol = false;
+  const ranges = new Map<string, { lo: number; hi: number }[] | null>();
+  for (const spec of rule.protocols) {
+    if (spec.protocol === 'all') everyProtocol = true;
+    // No ports on a protocol means all of its ports (null), which no list can narrow again.
+    else if (spec.ports.length === 0) ranges.set(spec.protocol, null);
+    else if (ranges.get(spec.protocol) !== null) ranges.set(spec.protocol, [...(ranges.get(spec.protocol) ?? []), ...spec.ports.map((range) => ({ lo: range.from, hi: range.to }))]);
   }
-  return entry;
+  const ports = new Map([...ranges].map(([protocol, list]) => [protocol, list ? normalize(list) : EVERY_PORT]));
+  const mayBeUncertain = rule.targetSecureTags.length > 0 || rule.sourceSecureTags.length > 0 || rule.opaqueSources.length > 0 || rule.opaqueDestinations.length > 0;
+  return { everyProtocol, ports, sources: {}, destinations: {}, mayBeUncertain };
 }
 
-function cachedSet(cache: Map<Family, AddressSet>, ranges: FirewallRule['sourceRanges'], family: Family): AddressSet {
-  let set = cache.get(family);
-  if (!set) {
-    set = addressSet(ranges, family);
-    cache.set(family, set);
-  }
-  return set;
+function cachedSet(cache: Partial<Record<Family, AddressSet>>, ranges: FirewallRule['sourceRanges'], family: Family): AddressSet {
+  return (cache[family] ??= addressSet(ranges, family));
 }
 
 /** The ports of the traffic's protocol a rule matches; undefined when it does not match the protocol. */
-function rulePorts(rule: FirewallRule, protocol: string): PortSet | undefined {
-  const cache = compile(rule).ports;
-  let ports = cache.get(protocol);
-  if (ports === undefined) {
-    const specs = rule.protocols.filter((spec) => spec.protocol === 'all' || spec.protocol === protocol);
-    ports = specs.length === 0 ? null : specs.some((spec) => spec.ports.length === 0) ? EVERY_PORT : normalize(specs.flatMap((spec) => spec.ports.map((range) => ({ lo: range.from, hi: range.to }))));
-    cache.set(protocol, ports);
-  }
-  return ports ?? undefined;
+function rulePorts({ everyProtocol, ports }: CompiledRule, protocol: string): PortSet | undefined {
+  return everyProtocol ? EVERY_PORT : ports.get(protocol);
 }
 
 type Tri = 'yes' | 'no' | 'unknown';
@@ -155,12 +148,12 @@ function targetMatch(rule: FirewallRule, instance: TrafficEnd): Tri {
 }
 
 /** The source addresses a rule matches for sure: its ranges, or everything when the source instance carries its source tags. */
-function sourceSet(rule: FirewallRule, end: TrafficEnd, family: Family): AddressSet {
+function sourceSet(rule: FirewallRule, compiledRule: CompiledRule, end: TrafficEnd, family: Family): AddressSet {
   const byIdentity = rule.sourceTags.length > 0 || rule.sourceServiceAccounts.length > 0 || rule.sourceSecureTags.length > 0;
   if (rule.sourceRanges.length === 0 && !byIdentity && rule.opaqueSources.length === 0) return everyAddress(family);
   if (end.primaryAddress && (intersects(rule.sourceTags, end.tags) || intersects(rule.sourceServiceAccounts, end.serviceAccounts))) return everyAddress(family);
   if (end.primaryAddress && end.secureTags && intersects(rule.sourceSecureTags, end.secureTags)) return everyAddress(family);
-  return cachedSet(compile(rule).sources, rule.sourceRanges, family);
+  return cachedSet(compiledRule.sources, rule.sourceRanges, family);
 }
 
 /** Whether part of the source side is beyond kfguard: secure tags it does not know the source carries, FQDNs, address groups... */
@@ -168,9 +161,9 @@ function sourceUncertain(rule: FirewallRule, end: TrafficEnd): boolean {
   return rule.opaqueSources.length > 0 || (rule.sourceSecureTags.length > 0 && end.secureTags === undefined && end.primaryAddress);
 }
 
-function destinationSet(rule: FirewallRule, family: Family): AddressSet {
+function destinationSet(rule: FirewallRule, compiledRule: CompiledRule, family: Family): AddressSet {
   if (rule.destinationRanges.length === 0 && rule.opaqueDestinations.length === 0) return everyAddress(family);
-  return cachedSet(compile(rule).destinations, rule.destinationRanges, family);
+  return cachedSet(compiledRule.destinations, rule.destinationRanges, family);
 }
 
 /**
@@ -178,18 +171,18 @@ function destinationSet(rule: FirewallRule, family: Family): AddressSet {
  * still undecided (`bounds`). Where a match depends on something kfguard cannot resolve,
  * `assumeMatch` decides: true takes the unknown part to cover everything, false to cover nothing.
  */
-function ruleMatch(rule: FirewallRule, traffic: Traffic, family: Family, assumeMatch: boolean, bounds?: Bounds): RuleMatch | undefined {
+function ruleMatch(rule: FirewallRule, compiledRule: CompiledRule, traffic: Traffic, family: Family, assumeMatch: boolean, bounds?: Bounds): RuleMatch | undefined {
   if (rule.direction !== traffic.direction) return undefined;
-  const ports = rulePorts(rule, traffic.protocol);
+  const ports = rulePorts(compiledRule, traffic.protocol);
   if (!ports || (bounds && !spans(ports, bounds.ports))) return undefined;
   const instance = traffic.direction === 'INGRESS' ? traffic.destination : traffic.source;
   const target = targetMatch(rule, instance);
   if (target === 'no' || (target === 'unknown' && !assumeMatch)) return undefined;
-  const uncertainSource = compile(rule).mayBeUncertain && sourceUncertain(rule, traffic.source);
+  const uncertainSource = compiledRule.mayBeUncertain && sourceUncertain(rule, traffic.source);
   const uncertainDestination = rule.opaqueDestinations.length > 0;
-  const source = uncertainSource && assumeMatch ? everyAddress(family) : sourceSet(rule, traffic.source, family);
+  const source = uncertainSource && assumeMatch ? everyAddress(family) : sourceSet(rule, compiledRule, traffic.source, family);
   if (bounds && !spans(source, bounds.source)) return undefined;
-  const destination = uncertainDestination && assumeMatch ? everyAddress(family) : destinationSet(rule, family);
+  const destination = uncertainDestination && assumeMatch ? everyAddress(family) : destinationSet(rule, compiledRule, family);
   if (bounds && !spans(destination, bounds.destination)) return undefined;
   return { source, destination, ports, uncertain: target === 'unknown' || uncertainSource || uncertainDestination };
 }
@@ -213,15 +206,15 @@ interface PendingPiece {
  */
 export class FirewallEvaluator {
   readonly stack: FirewallStack;
-  private readonly layers: IndexedLayer[];
   /** Rules evaluated as if they were in the stack, by layer: what a proof adds, without copying thousands of rules. */
   private readonly extras: Map<number, FirewallRule[]>;
+  private readonly compiledExtras: Map<FirewallRule, CompiledRule>;
   private readonly judged = new WeakMap<Traffic, Judgement>();
 
   constructor(stackOrRules: FirewallStack | readonly FirewallRule[], extras = new Map<number, FirewallRule[]>()) {
     this.stack = Array.isArray(stackOrRules) ? buildStack({ rules: stackOrRules as readonly FirewallRule[], policiesKnown: false }) : (stackOrRules as FirewallStack);
-    this.layers = this.stack.layers.map(indexLayer);
     this.extras = extras;
+    this.compiledExtras = new Map([...extras.values()].flat().map((rule) => [rule, compileRule(rule)]));
   }
 
   /** This stack with more rules, each in its layer, sharing what was worked out for the rest. */
@@ -276,9 +269,9 @@ export class FirewallEvaluator {
     let pending: PendingPiece[] = [{ piece: wholePiece(traffic, family), via: [] }];
     let bounds = boundsOf(pending);
     /** Decides the part of what is pending that one rule matches. */
-    const apply = (rule: FirewallRule, passed: PendingPiece[]): void => {
-      if (!assumeMatch) noteUncertain(rule, traffic, family, pending, uncertain);
-      const match = ruleMatch(rule, traffic, family, assumeMatch, bounds);
+    const apply = (rule: FirewallRule, compiledRule: CompiledRule, passed: PendingPiece[]): void => {
+      if (!assumeMatch && compiledRule.mayBeUncertain) noteUncertain(rule, compiledRule, traffic, family, pending, uncertain);
+      const match = ruleMatch(rule, compiledRule, traffic, family, assumeMatch, bounds);
       if (!match) return;
       const rest: PendingPiece[] = [];
       let touched = false;
@@ -297,23 +290,29 @@ export class FirewallEvaluator {
       pending = rest;
       bounds = boundsOf(pending);
     };
-    this.layers.forEach((layer, layerIndex) => {
+    this.stack.layers.forEach((layer, layerIndex) => {
       if (!bounds) return;
       const passed: PendingPiece[] = [];
-      const { rules, spans } = traffic.direction === 'INGRESS' ? layer.ingress : layer.egress;
+      const { rules, compiled, spans } = rulesFor(layer, traffic.direction, traffic.protocol);
       const extras = (this.extras.get(layerIndex) ?? []).filter((rule) => rule.direction === traffic.direction);
       const order = orderIn(this.stack.layers[layerIndex]!);
       let extra = 0;
+      const applyExtra = (): void => {
+        const rule = extras[extra++]!;
+        apply(rule, this.compiledExtras.get(rule)!, passed);
+      };
       for (let index = 0; index < rules.length; index++) {
         if (!bounds) break;
         const rule = rules[index]!;
-        while (extra < extras.length && bounds && order(extras[extra]!, rule) <= 0) apply(extras[extra++]!, passed);
+        while (extra < extras.length && bounds && order(extras[extra]!, rule) <= 0) applyExtra();
         if (!bounds) break;
-        // The v4 spans rule out most rules with four comparisons, before any set is built.
-        if (family === 4 && (spans[index * 4]! > (bounds.source[1] as number) || spans[index * 4 + 1]! < (bounds.source[0] as number) || spans[index * 4 + 2]! > (bounds.destination[1] as number) || spans[index * 4 + 3]! < (bounds.destination[0] as number))) continue;
-        apply(rule, passed);
+        // The spans rule out most rules with a few comparisons, before any set is built.
+        const at = index * SPAN_WIDTH;
+        if (spans[at + 4]! > bounds.ports[1] || spans[at + 5]! < bounds.ports[0]) continue;
+        if (family === 4 && (spans[at]! > (bounds.source[1] as number) || spans[at + 1]! < (bounds.source[0] as number) || spans[at + 2]! > (bounds.destination[1] as number) || spans[at + 3]! < (bounds.destination[0] as number))) continue;
+        apply(rule, compiled[index]!, passed);
       }
-      while (extra < extras.length && bounds) apply(extras[extra++]!, passed);
+      while (extra < extras.length && bounds) applyExtra();
       pending = [...pending, ...passed];
       bounds = boundsOf(pending);
     });
@@ -326,17 +325,27 @@ function orderIn(layer: StackLayer): (a: FirewallRule, b: FirewallRule) => numbe
   return layer.layer === 'vpc-firewall' ? compareVpcRules : (a, b) => a.priority - b.priority;
 }
 
-/** A layer's rules of one direction, with the IPv4 span each could match (source lo, hi, destination lo, hi). */
+/**
+ * A layer's rules that can match one direction and protocol, each with what it matches worked out
+ * and its spans: IPv4 source lo, hi, destination lo, hi, then port lo, hi.
+ */
 interface IndexedRules {
   rules: FirewallRule[];
+  compiled: CompiledRule[];
   spans: Float64Array;
 }
 
-interface IndexedLayer {
-  ingress: IndexedRules;
-  egress: IndexedRules;
+/**
+ * What is worked out for a layer, kept as long as the layer: its compiled rules (in a plain Map:
+ * a WeakMap over ten thousand rules costs more in collection than the compiling saves) and its
+ * indexes by direction and protocol.
+ */
+interface LayerIndex {
+  compiled: Map<FirewallRule, CompiledRule>;
+  byKind: Map<string, IndexedRules>;
 }
 
+const SPAN_WIDTH = 6;
 const V4_ALL: [number, number] = [0, 0xffffffff];
 
 /** Writes the IPv4 span a side can match at `at`: everything when tags, secure tags or unresolvable fields may widen it. */
@@ -356,23 +365,48 @@ function writeV4Span(spans: Float64Array, at: number, ranges: FirewallRule['sour
   spans[at + 1] = hi;
 }
 
-function indexRules(rules: readonly FirewallRule[]): IndexedRules {
-  const spans = new Float64Array(rules.length * 4);
-  for (let index = 0; index < rules.length; index++) {
-    const rule = rules[index]!;
-    writeV4Span(spans, index * 4, rule.sourceRanges, rule.sourceTags.length > 0 || rule.sourceServiceAccounts.length > 0 || rule.sourceSecureTags.length > 0 || rule.opaqueSources.length > 0);
-    writeV4Span(spans, index * 4 + 2, rule.destinationRanges, rule.opaqueDestinations.length > 0);
+function indexRules(layer: StackLayer, index: LayerIndex, direction: Direction, protocol: string): IndexedRules {
+  const rules: FirewallRule[] = [];
+  const compiled: CompiledRule[] = [];
+  const ports: PortSet[] = [];
+  for (const rule of layer.rules) {
+    if (rule.direction !== direction) continue;
+    let compiledRule = index.compiled.get(rule);
+    if (!compiledRule) {
+      compiledRule = compileRule(rule);
+      index.compiled.set(rule, compiledRule);
+    }
+    const matched = rulePorts(compiledRule, protocol);
+    if (!matched) continue;
+    rules.push(rule);
+    compiled.push(compiledRule);
+    ports.push(matched);
   }
-  return { rules: [...rules], spans };
+  const spans = new Float64Array(rules.length * SPAN_WIDTH);
+  rules.forEach((rule, at) => {
+    const offset = at * SPAN_WIDTH;
+    writeV4Span(spans, offset, rule.sourceRanges, rule.sourceTags.length > 0 || rule.sourceServiceAccounts.length > 0 || rule.sourceSecureTags.length > 0 || rule.opaqueSources.length > 0);
+    writeV4Span(spans, offset + 2, rule.destinationRanges, rule.opaqueDestinations.length > 0);
+    spans[offset + 4] = ports[at]![0]!.lo;
+    spans[offset + 5] = ports[at]![ports[at]!.length - 1]!.hi;
+  });
+  return { rules, compiled, spans };
 }
 
-const indexes = new WeakMap<StackLayer, IndexedLayer>();
+const indexes = new WeakMap<StackLayer, LayerIndex>();
 
-function indexLayer(layer: StackLayer): IndexedLayer {
-  let indexed = indexes.get(layer);
+/** The layer's rules for a direction and protocol, indexed the first time they are asked for. */
+function rulesFor(layer: StackLayer, direction: Direction, protocol: string): IndexedRules {
+  let index = indexes.get(layer);
+  if (!index) {
+    index = { compiled: new Map(), byKind: new Map() };
+    indexes.set(layer, index);
+  }
+  const key = `${direction} ${protocol}`;
+  let indexed = index.byKind.get(key);
   if (!indexed) {
-    indexed = { ingress: indexRules(layer.rules.filter((rule) => rule.direction === 'INGRESS')), egress: indexRules(layer.rules.filter((rule) => rule.direction === 'EGRESS')) };
-    indexes.set(layer, indexed);
+    indexed = indexRules(layer, index, direction, protocol);
+    index.byKind.set(key, indexed);
   }
   return indexed;
 }
@@ -414,9 +448,8 @@ function spans(set: IntervalSet<Point>, [lo, hi]: [Point, Point]): boolean {
  * Records a rule whose match kfguard cannot resolve when, were it to match, it would touch what is
  * still undecided: then the flow is judged a second time, assuming it does.
  */
-function noteUncertain(rule: FirewallRule, traffic: Traffic, family: Family, pending: readonly PendingPiece[], uncertain: Set<FirewallRule>): void {
-  if (!compile(rule).mayBeUncertain) return;
-  const widest = ruleMatch(rule, traffic, family, true);
+function noteUncertain(rule: FirewallRule, compiledRule: CompiledRule, traffic: Traffic, family: Family, pending: readonly PendingPiece[], uncertain: Set<FirewallRule>): void {
+  const widest = ruleMatch(rule, compiledRule, traffic, family, true);
   if (widest?.uncertain && pending.some(({ piece }) => intersectPiece(piece, widest))) uncertain.add(rule);
 }
 
