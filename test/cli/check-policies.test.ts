@@ -57,6 +57,16 @@ describe('hierarchical firewall policies', () => {
     expect(istio.remediation.summary).toContain('It applies to every VM in network kf-test');
   });
 
+  it('a flow handed to inspection counts as allowed, and the notes say a security profile may still drop it', async () => {
+    const dir = tempDir();
+    const policy = fixtureJson<any>('check/policies/org-policy.json');
+    const controlPlane = policy.rules.find((rule: any) => rule.priority === 650);
+    Object.assign(controlPlane, { action: 'apply_security_profile_group', securityProfileGroup: '//networksecurity.googleapis.com/organizations/1234/locations/global/securityProfileGroups/kf-ips' });
+    const { report } = await check(['--manifests', blueprintWithNodeAccount(), '--gcloud', writeJson(dir, 'policy.json', policy)]);
+    expect(report.findings.filter((f: any) => f.rule === 'required-flow-blocked')).toEqual([]);
+    expect(report.notes).toContain('master-to-node is handed to inspection by the rule at priority 650 of hierarchical firewall policy 81828481824 (kf-org-guardrails), an apply_security_profile_group rule: kfguard took it as allowed, but the security profile may still drop it.');
+  });
+
   it('a policy given without what it is attached to is assumed in force, and the notes say so', async () => {
     const dir = tempDir();
     const { associations: _dropped, ...policy } = fixtureJson<any>('check/policies/org-policy.json');

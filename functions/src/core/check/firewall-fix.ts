@@ -1,7 +1,7 @@
 import { addressSet, setToCidrs, type AddressSet, type Family } from '../net/address-set.js';
 import { normalize, sameSet, type Point } from '../net/intervals.js';
 import type { FlowSummary, Remediation } from '../findings/finding.js';
-import type { Decision, PortSet, Traffic } from '../firewall/evaluator.js';
+import type { Decision, Judgement, PortSet, Traffic } from '../firewall/evaluator.js';
 import { proposeFix, type Opening } from '../firewall/fix.js';
 import type { AllowedProtocol } from '../firewall/proposal.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
@@ -14,6 +14,23 @@ export interface BlockedPiece {
 }
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+
+/**
+ * Judges a flow kfguard requires and says in the notes what the verdict rests on: rules whose
+ * match kfguard cannot resolve (judged both ways: only what is blocked either way is reported),
+ * and rules that let the flow through to inspection, where a security profile may still drop it.
+ */
+export function judgeRequired(context: CheckContext, label: string, traffic: Traffic): Judgement {
+  const judgement = context.evaluator.judge(traffic);
+  const unresolved = judgement.uncertain.map((rule) => describeRule(rule)).join(', ');
+  for (const decision of judgement.possiblyBlocked) {
+    context.notes.push(`${label} may be blocked by ${describeRule(decision.rule)}, depending on ${unresolved}, whose match kfguard cannot resolve (secure tags, address groups, FQDNs, geolocations or threat lists): kfguard judged it both ways.`);
+  }
+  for (const decision of judgement.decisions.filter((entry) => entry.rule.action === 'apply_security_profile_group')) {
+    context.notes.push(`${label} is handed to inspection by ${describeRule(decision.rule)}, an apply_security_profile_group rule: kfguard took it as allowed, but the security profile may still drop it.`);
+  }
+  return judgement;
+}
 
 function unionOf(sets: readonly AddressSet[]): AddressSet {
   return normalize(sets.flat());

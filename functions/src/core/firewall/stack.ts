@@ -105,12 +105,12 @@ export function stackRules(stack: FirewallStack): FirewallRule[] {
   return stack.layers.flatMap((layer) => layer.rules).filter((rule) => rule.layer !== 'implied');
 }
 
-/** The stack with more rules, each in its layer (a policy layer the stack lacks is added where it belongs). */
 /** The index of the layer a rule belongs in: its policy's, or the VPC rules'; -1 when the stack has no such layer. */
 export function homeLayer(stack: FirewallStack, rule: FirewallRule): number {
   return stack.layers.findIndex((layer) => (rule.policy ? layer.policy !== undefined && policyKey(layer.policy) === policyKey(rule.policy) : layer.layer === 'vpc-firewall'));
 }
 
+/** The stack with more rules, each in its layer (a policy layer the stack lacks is added where it belongs). */
 export function withRules(stack: FirewallStack, added: readonly FirewallRule[]): FirewallStack {
   // Only the layers that gain a rule are copied: the others stay the same objects, with what evaluators derived from them.
   const layers = [...stack.layers];

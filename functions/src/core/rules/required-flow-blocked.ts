@@ -1,7 +1,7 @@
 import { checkObservation } from '../check/observation.js';
-import { blockedFlowSummary, blockedPiecesFix, blockedProtocols, type BlockedPiece } from '../check/firewall-fix.js';
+import { blockedFlowSummary, blockedPiecesFix, blockedProtocols, judgeRequired, type BlockedPiece } from '../check/firewall-fix.js';
+import type { CheckContext } from '../check/context.js';
 import { requiredFlowProbes, type FlowProbe } from '../check/required-flows.js';
-import type { FirewallEvaluator } from '../firewall/evaluator.js';
 import { allowSpec } from '../firewall/proposal.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
 import type { CheckRule } from './check-rule.js';
@@ -21,20 +21,17 @@ interface BlockedFlow {
   pieces: BlockedPiece[];
 }
 
-function blockedFlows(probes: readonly FlowProbe[], evaluator: FirewallEvaluator): { blocked: BlockedFlow[]; uncertain: string[] } {
+function blockedFlows(context: CheckContext, probes: readonly FlowProbe[]): BlockedFlow[] {
   const blocked = new Map<string, BlockedFlow>();
-  const uncertain = new Set<string>();
   for (const probe of probes) {
-    const judgement = evaluator.judge(probe.traffic);
-    for (const decision of judgement.blocked) {
+    for (const decision of judgeRequired(context, probe.name, probe.traffic).blocked) {
       const key = [probe.name, probe.traffic.direction, probe.traffic.protocol, decision.rule.name].join('|');
       const group = blocked.get(key) ?? { name: probe.name, rule: decision.rule, pieces: [] };
       group.pieces.push({ traffic: probe.traffic, decision });
       blocked.set(key, group);
     }
-    for (const decision of judgement.possiblyBlocked) uncertain.add(`${probe.name} may be blocked by ${describeRule(decision.rule)}, depending on ${judgement.uncertain.map((rule) => describeRule(rule)).join(', ')}, whose match kfguard cannot resolve (secure tags, address groups, FQDNs, geolocations or threat lists): kfguard judged it both ways.`);
   }
-  return { blocked: [...blocked.values()], uncertain: [...uncertain] };
+  return [...blocked.values()];
 }
 
 export const requiredFlowBlocked: CheckRule = {
@@ -49,9 +46,7 @@ export const requiredFlowBlocked: CheckRule = {
   check(context) {
     const probes = requiredFlowProbes(context);
     const needed = probes.map((probe) => probe.traffic);
-    const { blocked, uncertain } = blockedFlows(probes, context.evaluator);
-    context.notes.push(...uncertain);
-    return blocked.map(({ name, rule, pieces }) => {
+    return blockedFlows(context, probes).map(({ name, rule, pieces }) => {
       const flow = blockedFlowSummary(name, pieces);
       const protocols = allowSpec(blockedProtocols(pieces));
       return checkObservation(requiredFlowBlocked, {

@@ -1,5 +1,5 @@
 import { checkObservation } from '../check/observation.js';
-import { blockedFlowSummary, blockedPiecesFix, type BlockedPiece } from '../check/firewall-fix.js';
+import { blockedFlowSummary, blockedPiecesFix, judgeRequired, type BlockedPiece } from '../check/firewall-fix.js';
 import { requiredFlowProbes } from '../check/required-flows.js';
 import { resolveWebhookPorts, type WebhookPort } from '../check/webhook-ports.js';
 import { webhooksServingPort } from '../kubernetes/known-webhooks.js';
@@ -30,7 +30,7 @@ export const webhookPortNotAllowed: CheckRule = {
     return [...byPort].flatMap(([port, webhooks]) => {
       const blockedBy = new Map<FirewallRule, BlockedPiece[]>();
       for (const traffic of flows.filter((flow) => flow.ports.from === port)) {
-        for (const decision of context.evaluator.judge(traffic).blocked) blockedBy.set(decision.rule, [...(blockedBy.get(decision.rule) ?? []), { traffic, decision }]);
+        for (const decision of judgeRequired(context, `webhook port tcp:${port}`, traffic).blocked) blockedBy.set(decision.rule, [...(blockedBy.get(decision.rule) ?? []), { traffic, decision }]);
       }
       const names = [...new Set(webhooks.map((w) => w.webhook.name))];
       const known = webhooksServingPort(port);
