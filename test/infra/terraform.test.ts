@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
@@ -128,7 +128,8 @@ describe('the Terraform module against the code', () => {
       const build = resource('google_cloudfunctions2_function', name)['build_config'][0];
       expect(build).toMatchObject({ service_account: '${google_service_account.identities["functionBuilds"].id}', docker_repository: '${google_artifact_registry_repository.kfguard.id}' });
     }
-    expect(resource('google_storage_bucket_iam_member', 'function_sources')).toMatchObject({ role: 'roles/storage.objectViewer', member: '${local.member["functionBuilds"]}' });
+    // Storage Object Admin in the project: the build reads the source from Cloud Functions' own gcf-v2-sources bucket.
+    expect(tf.text).toMatch(/\{ project = var\.project_id, role = "roles\/storage\.objectAdmin", who = "functionBuilds" \}/);
     expect(resource('google_artifact_registry_repository_iam_member', 'writers')['for_each']).toBe('${toset(["builds", "functionBuilds"])}');
   });
 
@@ -140,7 +141,8 @@ describe('the Terraform module against the code', () => {
   it('gives a function fed by several topics an Eventarc trigger per extra topic', () => {
     const extra = resource('google_eventarc_trigger', 'extra');
     expect(extra['for_each']).toBe('${local.extra_triggers}');
-    expect(extra['destination'][0]['cloud_run_service'][0]['service']).toBe('${google_cloudfunctions2_function.event[each.value.function].service_config[0].service}');
+    // Eventarc takes the Cloud Run service's name, not the projects/P/locations/R/services/NAME the function reports.
+    expect(extra['destination'][0]['cloud_run_service'][0]['service']).toBe('${reverse(split("/", google_cloudfunctions2_function.event[each.value.function].service_config[0].service))[0]}');
     expect(EVENT_FUNCTIONS.stageRunner.topics).toEqual([TOPICS.stageRequests, TOPICS.buildNotifications]);
   });
 
@@ -193,6 +195,11 @@ describe('the Terraform module against the code', () => {
     expect(existsSync(resolve(MODULE, '../../../workflows/deploy-kubeflow.yaml'))).toBe(true);
   });
 
+  it('lets the workflow be destroyed and replaced unless deletion protection is asked for', () => {
+    expect(resource('google_workflows_workflow', 'deploy')['deletion_protection']).toBe('${var.workflow_deletion_protection}');
+    expect(tf.variables['workflow_deletion_protection']).toMatchObject({ type: '${bool}', default: false });
+  });
+
   it('the workflow publishes only to topics deployTrigger hands it, all declared', () => {
     const definition = readFileSync('workflows/deploy-kubeflow.yaml', 'utf8');
     const topics = [...definition.matchAll(/call: googleapis\.pubsub\.v1\.projects\.topics\.publish\s+args:\s+topic: \$\{args\.(\w+)\}/g)].map((match) => match[1]!);
@@ -235,7 +242,10 @@ describe('the Terraform module against the code', () => {
   });
 
   it.runIf(hasTerraform())('is formatted as terraform fmt writes it', () => {
-    expect(() => execFileSync('terraform', ['fmt', '-check', '-recursive', 'infra'], { stdio: 'pipe' })).not.toThrow();
+    const check = spawnSync('terraform', ['fmt', '-check', '-recursive', 'infra'], { encoding: 'utf8' });
+    // -check lists the files it would rewrite on stdout.
+    expect(check.stdout.split('\n').filter(Boolean), 'files terraform fmt would rewrite').toEqual([]);
+    expect(check.status).toBe(0);
   });
 });
 

@@ -20,4 +20,6 @@ module "kfguard" {
   resolve_after_minutes = var.resolve_after_minutes
   cnrm_ready_minutes    = var.cnrm_ready_minutes
   stage_settings        = var.stage_settings
+
+  workflow_deletion_protection = var.workflow_deletion_protection
 }

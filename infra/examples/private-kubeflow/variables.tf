@@ -79,6 +79,12 @@ variable "cnrm_ready_minutes" {
   default     = 20
 }
 
+variable "workflow_deletion_protection" {
+  description = "Refuse to delete the deployment workflow; turn it off and apply before destroying or replacing it."
+  type        = bool
+  default     = false
+}
+
 variable "stage_settings" {
   description = "Per-stage overrides of the workflow's timeout, poll and budget (seconds), e.g. { mirror = { timeout = 7200 } }."
   type        = map(object({ timeout = optional(number), poll = optional(number), budget = optional(number) }))

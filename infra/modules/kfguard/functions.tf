@@ -102,9 +102,11 @@ resource "google_eventarc_trigger" "extra" {
       topic = local.topic_ids[each.value.topic]
     }
   }
+  # Eventarc addresses a Cloud Run service by its name; the function reports the service as
+  # projects/P/locations/R/services/NAME, so the last segment is what the trigger is given.
   destination {
     cloud_run_service {
-      service = google_cloudfunctions2_function.event[each.value.function].service_config[0].service
+      service = reverse(split("/", google_cloudfunctions2_function.event[each.value.function].service_config[0].service))[0]
       region  = var.region
     }
   }

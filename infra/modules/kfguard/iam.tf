@@ -38,6 +38,9 @@ locals {
       { project = var.project_id, role = "roles/logging.logWriter", who = "workflow" },
       { project = var.project_id, role = "roles/logging.logWriter", who = "builds" },
       { project = var.project_id, role = "roles/logging.logWriter", who = "functionBuilds" },
+      # Function builds read their source from Cloud Functions' own gcf-v2-sources bucket, which
+      # the module does not manage; Google's guide gives a custom build account Storage Object Admin.
+      { project = var.project_id, role = "roles/storage.objectAdmin", who = "functionBuilds" },
       # The sweep reads Config Connector status on the management cluster.
       { project = local.management_project, role = "roles/container.viewer", who = "healthSweep" },
       # mirror submits the blueprint's own image-copy build.
@@ -100,12 +103,6 @@ resource "google_secret_manager_secret_iam_member" "accessors" {
   secret_id = google_secret_manager_secret.secrets[each.value.secret].secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = local.member[each.value.who]
-}
-
-resource "google_storage_bucket_iam_member" "function_sources" {
-  bucket = google_storage_bucket.sources.name
-  role   = "roles/storage.objectViewer"
-  member = local.member["functionBuilds"]
 }
 
 resource "google_storage_bucket_iam_member" "artifacts" {

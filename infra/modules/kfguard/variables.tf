@@ -143,6 +143,12 @@ variable "firestore_rules_file" {
   default     = null
 }
 
+variable "workflow_deletion_protection" {
+  description = "Refuse to delete the deployment workflow (the provider's deletion_protection, which defaults to true). Off by default: the workflow holds no state, an execution's record outlives a redeploy, and with protection on `terraform destroy` and any change that replaces the workflow fail until it is turned off and applied."
+  type        = bool
+  default     = false
+}
+
 variable "labels" {
   description = "Labels on every resource that takes them."
   type        = map(string)

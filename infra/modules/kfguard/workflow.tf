@@ -7,5 +7,7 @@ resource "google_workflows_workflow" "deploy" {
   source_contents = file(local.workflow_source)
   call_log_level  = "LOG_ERRORS_ONLY"
   labels          = var.labels
-  depends_on      = [google_project_service.apis]
+
+  deletion_protection = var.workflow_deletion_protection
+  depends_on          = [google_project_service.apis]
 }

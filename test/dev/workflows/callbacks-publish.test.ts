@@ -32,7 +32,8 @@ main:
           as: e
           steps:
             - timed_out:
-                return: '\${ {"error": e} }'
+                return:
+                  error: \${e}
     - done:
         return: \${request}
 `;
@@ -141,6 +142,9 @@ describe('the Pub/Sub publish connector', () => {
     return `
 main:
   steps:
+    - prepare:
+        assign:
+          - cluster_record: {"cluster": "kf"}
     - send:
         try:
           call: googleapis.pubsub.v1.projects.topics.publish
@@ -153,7 +157,9 @@ main:
           as: e
           steps:
             - failed:
-                return: '\${ {"code": e.code, "tags": e.tags} }'
+                return:
+                  code: \${e.code}
+                  tags: \${e.tags}
     - done:
         return: \${sent}
 `;
@@ -163,7 +169,7 @@ main:
     const connectors = recordingConnectors();
     const result = await new WorkflowRunner(
       publishing(`
-                - data: '\${base64.encode(json.encode({"cluster": "kf"}))}'
+                - data: \${base64.encode(json.encode(cluster_record))}
                   attributes:
                     stage: deploy
                 - attributes:

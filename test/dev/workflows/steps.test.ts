@@ -148,9 +148,12 @@ loop:
     const result = await runWorkflow(`
 main:
   steps:
+    - init:
+        assign:
+          - wrong_args: {"other": 1}
     - c:
         call: sub
-        args: '\${ {"other": 1} }'
+        args: \${wrong_args}
 sub:
   params: [needed]
   steps:
@@ -259,7 +262,7 @@ main:
 describe('raise', () => {
   it.each([
     ['plain message', 'plain message', 'plain message'],
-    [`'\${ {"message": "computed " + string(1), "tags": ["Custom"]} }'`, 'computed 1', { message: 'computed 1', tags: ['Custom'] }],
+    ['\n      message: ${"computed " + string(1)}\n      tags: ["Custom"]', 'computed 1', { message: 'computed 1', tags: ['Custom'] }],
   ])('raise: %s fails the execution with that payload', async (raised, message, payload) => {
     const result = await runWorkflow(`- boom:\n    raise: ${raised}\n`);
     expect(result).toMatchObject({ state: 'FAILED', error: { message, payload } });

@@ -9,7 +9,9 @@ function flaky(retry: string, options: { okAfter?: number; code?: number; except
           as: e
           steps:
             - handled:
-                return: '\${ {"handled": e, "attempts": attempts} }'`;
+                return:
+                  handled: \${e}
+                  attempts: \${attempts}`;
   return `
 main:
   steps:
@@ -25,9 +27,13 @@ main:
             - maybe_fail:
                 switch:
                   - condition: \${attempts < ${options.okAfter ?? 1000}}
-                    raise: '\${ {"code": ${options.code ?? 503}, "message": "unavailable", "tags": ["HttpError"]} }'
+                    raise:
+                      code: ${options.code ?? 503}
+                      message: unavailable
+                      tags: ["HttpError"]
             - ok:
-                return: '\${ {"attempts": attempts} }'
+                return:
+                  attempts: \${attempts}
 ${retry}${except}
 only_503:
   params: [e]
@@ -165,7 +171,9 @@ main:
       as: e
       steps:
         - report:
-            return: '\${ {"code": e.code, "http": "HttpError" in e.tags} }'
+            return:
+              code: \${e.code}
+              http: \${"HttpError" in e.tags}
 `,
       connectors,
     ).run(null);

@@ -53,6 +53,8 @@ describe('definitions are validated before anything runs', () => {
     ['a missing subworkflow argument', '    - x:\n        call: helper\n        args:\n          b: 1', /subworkflow helper needs the argument "a"/],
     ['an unknown stdlib argument', '    - x:\n        call: sys.log\n        args:\n          message: hi', /sys.log has no parameter "message"/],
     ['a malformed expression', '    - x:\n        return: ${1 +}', /malformed expression \$\{1 \+\}/],
+    ['a map literal inside an expression', '    - x:\n        assign:\n          - m: ${default(null, {})}', /main > x \(line 13\): malformed expression \$\{default\(null, \{\}\)\}: map literals are not part of the Workflows expression language/],
+    ['a list literal inside an expression', "    - x:\n        return: '${json.encode([1])}'", /main > x \(line 12\): malformed expression \$\{json.encode\(\[1\]\)\}: list literals are not part of/],
     ['interpolation inside a string', '    - x:\n        return: "Hello ${name}"', /does not interpolate/],
     ['a jump to an unknown step', '    - x:\n        next: nowhere', /next: no step named nowhere/],
     ['break outside a loop', '    - x:\n        next: break', /next: break is only allowed inside a for loop/],

@@ -74,9 +74,13 @@ export const EVENT_FUNCTIONS: Readonly<Record<EventFunction, EventFunctionSpec>>
   stageRunner: { topics: [TOPICS.stageRequests, TOPICS.buildNotifications], maxInstances: 10, concurrency: 1, timeoutSeconds: 540, memory: '1Gi' },
 };
 
-/** The read-only dashboard: a few people reading Firestore, so a small instance serving many requests. */
+/**
+ * The read-only dashboard: a few people reading Firestore. A 256 MiB instance gets 0.167 vCPU, and
+ * Cloud Run serves one request at a time below 1 vCPU, so a few small instances rather than one
+ * busy one (test/infra/function-topology.test.ts holds every spec here to Cloud Run's rules).
+ */
 export const HTTP_FUNCTIONS: Readonly<Record<HttpFunction, FunctionSpec>> = {
-  dashboard: { maxInstances: 3, concurrency: 20, timeoutSeconds: 30, memory: '256Mi' },
+  dashboard: { maxInstances: 5, concurrency: 1, timeoutSeconds: 30, memory: '256Mi' },
 };
 
 /** A handler gives up this long before its function's timeout, so it fails cleanly and Pub/Sub redelivers. */

@@ -3,7 +3,6 @@ import { raise } from './errors.js';
 import { applyBinary, negate, readMember, requireBool } from './operators.js';
 import type { Expr } from './parser.js';
 import { IF_FUNCTION } from './stdlib.js';
-import { typeName } from './values.js';
 import type { WValue } from './values.js';
 
 export interface EvalEnvironment {
@@ -29,10 +28,6 @@ export async function evaluate(expr: Expr, env: EvalEnvironment): Promise<WValue
       return evaluateBinary(expr, env);
     case 'call':
       return evaluateCall(expr, env);
-    case 'list':
-      return evaluateAll(expr.items, env);
-    case 'map':
-      return evaluateMap(expr.entries, env);
   }
 }
 
@@ -64,14 +59,4 @@ async function evaluateAll(items: readonly Expr[], env: EvalEnvironment): Promis
   const values: WValue[] = [];
   for (const item of items) values.push(await evaluate(item, env));
   return values;
-}
-
-async function evaluateMap(entries: Extract<Expr, { type: 'map' }>['entries'], env: EvalEnvironment): Promise<WValue> {
-  const map = new Map<string, WValue>();
-  for (const entry of entries) {
-    const key = await evaluate(entry.key, env);
-    if (typeof key !== 'string') raise('TypeError', `map keys must be strings, not ${typeName(key)}`);
-    map.set(key, await evaluate(entry.value, env));
-  }
-  return map;
 }

@@ -56,9 +56,5 @@ export function subexpressions(expr: Expr): readonly Expr[] {
       return [expr.left, expr.right];
     case 'call':
       return expr.args;
-    case 'list':
-      return expr.items;
-    case 'map':
-      return expr.entries.flatMap((entry) => [entry.key, entry.value]);
   }
 }

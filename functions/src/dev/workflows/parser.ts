@@ -2,6 +2,8 @@
  * Parser for the expression language, following the documented precedence (highest first):
  * `()`, `.`, `[]`, `not`, unary `-`, `* / // %`, `+ -`, `== != < <= > >= in`, `and`, `or`.
  * Note that `not` binds tighter than comparisons: `not a == b` is `(not a) == b`.
+ * The supported elements Google lists for expressions include no list or map literal, so `[1]`
+ * and `{"a": 1}` are refused: lists and maps are written as YAML values (in assign, args, return).
  */
 import { ExpressionSyntaxError, tokenize } from './lexer.js';
 import type { Token } from './lexer.js';
@@ -17,9 +19,10 @@ export type Expr =
   | { readonly type: 'index'; readonly object: Expr; readonly index: Expr }
   | { readonly type: 'call'; readonly name: string; readonly args: readonly Expr[]; readonly offset: number }
   | { readonly type: 'unary'; readonly operator: 'not' | '-'; readonly operand: Expr }
-  | { readonly type: 'binary'; readonly operator: BinaryOperator; readonly left: Expr; readonly right: Expr }
-  | { readonly type: 'list'; readonly items: readonly Expr[] }
-  | { readonly type: 'map'; readonly entries: readonly { readonly key: Expr; readonly value: Expr }[] };
+  | { readonly type: 'binary'; readonly operator: BinaryOperator; readonly left: Expr; readonly right: Expr };
+
+/** The brackets that would open a list or map literal, which Cloud Workflows expressions do not have. */
+const LITERAL_KINDS: Readonly<Record<string, string>> = { '[': 'list', '{': 'map' };
 
 const LEVELS: readonly (readonly BinaryOperator[])[] = [['or'], ['and'], ['==', '!=', '<', '<=', '>', '>=', 'in'], ['+', '-'], ['*', '/', '//', '%']];
 
@@ -114,8 +117,10 @@ class Parser {
       this.expect(')');
       return inner;
     }
-    if (token.text === '[') return { type: 'list', items: this.parseItems(']') };
-    if (token.text === '{') return this.parseMapLiteral();
+    const literal = LITERAL_KINDS[token.text];
+    if (literal !== undefined) {
+      throw new ExpressionSyntaxError(`${literal} literals are not part of the Workflows expression language; write the ${literal} as a YAML value in an assign step and use its variable`, token.offset);
+    }
     throw new ExpressionSyntaxError(`unexpected ${describe(token)}`, token.offset);
   }
 
@@ -126,18 +131,6 @@ class Parser {
     while (this.accept(','));
     this.expect(closing);
     return items;
-  }
-
-  private parseMapLiteral(): Expr {
-    const entries: { key: Expr; value: Expr }[] = [];
-    if (this.accept('}')) return { type: 'map', entries };
-    do {
-      const key = this.parseLevel(0);
-      this.expect(':');
-      entries.push({ key, value: this.parseLevel(0) });
-    } while (this.accept(','));
-    this.expect('}');
-    return { type: 'map', entries };
   }
 
   private accept(operator: string): boolean {
