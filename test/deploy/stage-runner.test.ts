@@ -121,6 +121,26 @@ describe('a redelivered StageRequest never starts a second Cloud Build job', () 
     expect((await t.db.collection('deployments').doc(id).collection('builds').doc('fetch-1').get()).data()).toMatchObject({ buildId: orphan, generation: 1 });
   });
 
+  it("a service that ignored the tags filter: the build adopted is the one carrying this stage's tags, not the newest", async () => {
+    const id = 'kf-crash-unfiltered';
+    await t.stack.loadScenario(deployScenario());
+    t.stack.cloudBuild.setBehaviour(() => ({ status: 'SUCCESS', durationMs: 1000 }));
+    await deploymentRunning(id);
+    await store.beginAsk(id, 'fetch', { attempt: 1, poll: 1, callbackUrl: `${callbackBase}/crash-unfiltered` }, ago(10 * MINUTE));
+    await store.claimBuild(id, 'fetch', 1, ago(10 * MINUTE));
+    const orphan = await submitBuild(stageBuild('fetch', request(id), {}, { bucket: LOCAL_BUCKET, toolboxImage: 'toolbox' }, id, 1).build);
+    // Newer, and another attempt's: what an unfiltered listing puts first.
+    await submitBuild(stageBuild('fetch', request(id), {}, { bucket: LOCAL_BUCKET, toolboxImage: 'toolbox' }, id, 2).build);
+    t.stack.cloudBuild.ignoreListFilters(true);
+    try {
+      await ask(id, 'fetch', 1, 1, 'crash-unfiltered');
+      expect((await reportTo('crash-unfiltered')).status).toBe('succeeded');
+    } finally {
+      t.stack.cloudBuild.ignoreListFilters(false);
+    }
+    expect((await t.db.collection('deployments').doc(id).collection('builds').doc('fetch-1').get()).data()).toMatchObject({ buildId: orphan });
+  });
+
   it('a delivery that crashed after claiming but before creating its build: one redelivery takes the claim over and submits', async () => {
     const id = 'kf-crash-claimed';
     await t.stack.loadScenario(deployScenario());
@@ -244,6 +264,21 @@ describe('deployTrigger never starts a second execution', () => {
     await crashedStart(id);
     const created = await startWorkflowExecution('kfguard-deploy-kubeflow', workflowArgument(request(id), t.stack.projectId, {}), { 'kfguard-deployment': id });
     await handleDeployRequest(event(id), context());
+    expect(executionsOf(id).map((execution) => execution.name)).toEqual([created]);
+    expect((await store.get(id))?.executionName).toBe(created);
+  });
+
+  it("a service that ignored the label filter: the takeover records this deployment's execution, not another's newer one", async () => {
+    const id = 'kf-crashed-unfiltered';
+    await crashedStart(id);
+    const created = await startWorkflowExecution('kfguard-deploy-kubeflow', workflowArgument(request(id), t.stack.projectId, {}), { 'kfguard-deployment': id });
+    await startWorkflowExecution('kfguard-deploy-kubeflow', workflowArgument(request('kf-someone-else'), t.stack.projectId, {}), { 'kfguard-deployment': 'kf-someone-else' });
+    t.stack.workflows.ignoreListFilters(true);
+    try {
+      await handleDeployRequest(event(id), context());
+    } finally {
+      t.stack.workflows.ignoreListFilters(false);
+    }
     expect(executionsOf(id).map((execution) => execution.name)).toEqual([created]);
     expect((await store.get(id))?.executionName).toBe(created);
   });

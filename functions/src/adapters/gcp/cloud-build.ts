@@ -1,3 +1,4 @@
+import { buildTagsFilter } from '../../core/deploy/stages.js';
 import { runtimeConfig } from '../config.js';
 import { lazyGrpcClient } from './endpoints.js';
 
@@ -15,10 +16,14 @@ export async function submitBuild(build: Record<string, unknown>): Promise<strin
   return id;
 }
 
-/** Ids of the builds in kfguard's project that match a list filter (`tags="x" AND ...`), newest first. */
-export async function findBuilds(filter: string): Promise<string[]> {
-  const [builds] = await (await cloudBuildClient.get()).listBuilds({ projectId: runtimeConfig().projectId, filter });
-  return builds.flatMap((build) => (build.id ? [build.id] : []));
+/**
+ * Ids of the builds in kfguard's project that carry every one of these tags, newest first. The
+ * `tags="x"` filter narrows the listing, but its grammar is not documented, so each build's tags
+ * are checked too: a term the service ignored cannot make another stage's build look like this one.
+ */
+export async function findBuildsTagged(tags: readonly string[]): Promise<string[]> {
+  const [builds] = await (await cloudBuildClient.get()).listBuilds({ projectId: runtimeConfig().projectId, filter: buildTagsFilter(tags) });
+  return builds.flatMap((build) => (build.id && tags.every((tag) => build.tags?.includes(tag)) ? [build.id] : []));
 }
 
 export const closeCloudBuild = cloudBuildClient.close;

@@ -15,10 +15,15 @@ export async function startWorkflowExecution(workflow: string, argument: unknown
   return execution.name;
 }
 
-/** The newest execution of the workflow with this label, in any state. */
+/**
+ * The newest execution of the workflow with this label, in any state. The label filter narrows
+ * the listing, but Google documents no label term for it, so each execution's labels are checked
+ * too (they come only in the FULL view): an unsupported term that were ignored cannot make another
+ * deployment's execution look like this one's.
+ */
 export async function findWorkflowExecution(workflow: string, label: { key: string; value: string }): Promise<string | undefined> {
-  const [found] = await (await executionsClient.get()).listExecutions({ parent: workflowName(workflow), filter: `labels.${label.key}="${label.value}"` });
-  return found.find((execution) => execution.name)?.name ?? undefined;
+  const [listed] = await (await executionsClient.get()).listExecutions({ parent: workflowName(workflow), filter: `labels.${label.key}="${label.value}"`, view: 'FULL' });
+  return listed.find((execution) => execution.name && execution.labels?.[label.key] === label.value)?.name ?? undefined;
 }
 
 export const closeWorkflows = executionsClient.close;

@@ -358,6 +358,8 @@ class BuildLedger {
   private readonly byOperation = new Map<string, TrackedBuild>();
   private delivery: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Set to play a service that ignores list filter terms: kfguard must not trust a filter it cannot confirm. */
+  listFiltersIgnored = false;
 
   constructor(
     private behaviour: BuildBehaviour,
@@ -562,7 +564,7 @@ const pageToken = (offset: number, key: string): string => Buffer.from(`${offset
 function listBuildsPage(ledger: BuildLedger, request: WireMessage): { builds: TrackedBuild[]; nextPageToken?: string } {
   const scope = requestedScope(request);
   const filter = stringField(request, 'filter');
-  const predicates = parseBuildFilter(filter);
+  const predicates = ledger.listFiltersIgnored ? [] : parseBuildFilter(filter);
   const matching = ledger.list(scope).filter((build) => predicates.every((predicate) => predicate(build.json)));
   const key = listingKey(scope, filter);
   const offset = readPageToken(stringField(request, 'pageToken'), key);
@@ -628,6 +630,11 @@ export class FakeCloudBuild {
   /** Applies to builds that start WORKING from now on. */
   setBehaviour(behaviour: BuildBehaviour): void {
     this.ledger.setBehaviour(behaviour);
+  }
+
+  /** From now on ListBuilds answers every build, whatever its filter says. */
+  ignoreListFilters(ignored: boolean): void {
+    this.ledger.listFiltersIgnored = ignored;
   }
 
   /** Every build created, oldest first, as REST JSON with its current status. */

@@ -123,6 +123,8 @@ export class FakeWorkflows {
   /** Every RPC the fake received, answered or not. */
   readonly calls: RecordedCall[] = [];
   private readonly records = new Map<string, ExecutionRecord>();
+  /** Set to play a service that ignores list filter terms: kfguard must not trust a filter it cannot confirm. */
+  private listFiltersIgnored = false;
   private server: FakeServer | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -175,6 +177,11 @@ export class FakeWorkflows {
   /** The requests callback endpoints received. */
   get callbacks(): CallbackServer {
     return this.callbackServer;
+  }
+
+  /** From now on ListExecutions answers every execution of the workflow, whatever its filter says. */
+  ignoreListFilters(ignored: boolean): void {
+    this.listFiltersIgnored = ignored;
   }
 
   executions(): ExecutionSnapshot[] {
@@ -262,7 +269,7 @@ export class FakeWorkflows {
 
   private list(request: WireMessage): WireMessage {
     parseWorkflowName(request['parent']);
-    const filter = labelFilter(typeof request['filter'] === 'string' ? request['filter'] : '');
+    const filter = this.listFiltersIgnored ? () => true : labelFilter(typeof request['filter'] === 'string' ? request['filter'] : '');
     const matching = [...this.records.values()].filter((record) => record.parent === request['parent'] && filter(record)).sort((a, b) => b.startMs - a.startMs);
     const pageSize = Number(request['pageSize'] ?? 0) > 0 ? Number(request['pageSize']) : DEFAULT_PAGE_SIZE;
     const offset = typeof request['pageToken'] === 'string' && request['pageToken'] !== '' ? Number(request['pageToken']) : 0;

@@ -1,7 +1,7 @@
 import { stageBuild } from '../../../core/deploy/builds.js';
-import { buildTags, buildTagsFilter, type BuildStage } from '../../../core/deploy/stages.js';
+import { buildTags, type BuildStage } from '../../../core/deploy/stages.js';
 import { runtimeConfig } from '../../config.js';
-import { findBuilds, submitBuild } from '../../gcp/cloud-build.js';
+import { findBuildsTagged, submitBuild } from '../../gcp/cloud-build.js';
 import type { StageContext, StageHandler, StageOutcome } from '../stage-handler.js';
 
 /** Not a failure: the delivery that claimed the build may still be submitting it; Pub/Sub comes back later. */
@@ -21,7 +21,7 @@ function buildFor(stage: BuildStage, context: StageContext): ReturnType<typeof s
 
 /** The stale claim's build, if the crashed delivery got as far as creating it; found by its tags. */
 async function buildOfCrashedDelivery(stage: BuildStage, { deploymentId, attempt }: StageContext): Promise<string | undefined> {
-  const [newest] = await findBuilds(buildTagsFilter(buildTags(deploymentId, stage, attempt)));
+  const [newest] = await findBuildsTagged(buildTags(deploymentId, stage, attempt));
   return newest;
 }
 
