@@ -17,16 +17,16 @@ describe('kfguard analyze', () => {
   it('emits the JSON contract', async () => {
     const { code, report } = await analyzeJson([DENIED, ...RANGE_FLAGS]);
     expect(code).toBe(1);
-    expect(Object.keys(report)).toEqual(expect.arrayContaining(['findings', 'stats', 'rejected']));
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['causes', 'findings', 'stats', 'rejected']));
     expect(report.stats).toEqual({ entries: 11, denied: 11, ignored: 0, rejected: 0 });
     expect(report.rejected).toEqual([]);
     for (const finding of report.findings) {
       expect(Object.keys(finding).sort()).toEqual(
-        ['count', 'explanation', 'firewallLayer', 'firewallRule', 'firstSeen', 'flow', 'lastSeen', 'remediation', 'resources', 'rule', 'severity', 'title'].sort(),
+        ['cause', 'count', 'explanation', 'firewallLayer', 'firewallRule', 'firstSeen', 'flow', 'id', 'lastSeen', 'remediation', 'resources', 'rule', 'severity', 'title'].sort(),
       );
       // A logged VPC rule decided each denial; its fix is a VPC rule too.
       expect(finding.firewallLayer).toBe('vpc-firewall');
-      expect(Object.keys(finding.remediation).sort()).toEqual(finding.remediation.gcloud?.startsWith('gcloud compute firewall-rules') ? ['gcloud', 'layer', 'manifest', 'summary'] : ['gcloud', 'manifest', 'summary']);
+      expect(Object.keys(finding.remediation).sort()).toEqual(finding.remediation.gcloud?.startsWith('gcloud compute firewall-rules') ? ['changes', 'gcloud', 'layer', 'manifest', 'summary', 'terraform'] : ['gcloud', 'manifest', 'summary']);
       expect(finding.flow).toEqual(expect.objectContaining({ direction: expect.any(String), protocol: 'tcp', source: expect.any(String), destination: expect.any(String), ports: expect.any(Array) }));
     }
     expect(report.findings.map((f: any) => f.rule).sort()).toEqual(
@@ -130,11 +130,13 @@ describe('kfguard analyze', () => {
   it('renders markdown for tickets and a table for terminals', async () => {
     const markdown = await runCli(['analyze', DENIED, ...RANGE_FLAGS, '--format', 'markdown']);
     expect(markdown.stdout).toMatch(/^## kfguard findings/);
-    expect(markdown.stdout).toContain('| error | `webhook-port-blocked` | 1 |');
+    expect(markdown.stdout).toMatch(/\| `[0-9a-f]{8}` \| error \| `webhook-port-blocked` \| 1 \|/);
+    expect(markdown.stdout.indexOf('### Causes')).toBeLessThan(markdown.stdout.indexOf('### Findings'));
     expect(markdown.stdout).toMatch(/```sh\ngcloud compute firewall-rules create kf-net-allow-webhook-tcp-15017/);
     expect(markdown.stdout).toContain('```yaml\napiVersion: compute.cnrm.cloud.google.com/v1beta1');
     const table = await runCli(['analyze', DENIED, ...RANGE_FLAGS, '--format', 'table']);
-    expect(table.stdout.split('\n')[0]).toMatch(/^SEVERITY\s+RULE\s+COUNT\s+FLOW\s+FIREWALL RULE$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^\d+ causes:$/);
+    expect(table.stdout).toMatch(/^ID\s+SEVERITY\s+RULE\s+COUNT\s+FLOW\s+FIREWALL RULE$/m);
     expect(table.stdout).toContain('entries 11, denied 11, ignored 0, rejected 0');
   });
 

@@ -98,7 +98,9 @@ describe('kfguard check on blueprint-shaped manifests', () => {
       // Both prober ranges in one rule, proved against the probes of both.
       expect(health.remediation.gcloud).toContain('--source-ranges=35.191.0.0/16,130.211.0.0/22 ');
       expect(health.remediation.gcloud).toContain('--allow=tcp:31380 ');
-      expect(health.remediation.summary).toBe('Allow health-check-to-node (tcp:31380). kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens. Firewall policies were not among the inputs: a hierarchical or network firewall policy may still decide this traffic.');
+      // A manifest's cluster has no id yet: its GKE node tag is unknown, so the rule targets the network's VMs, as the blueprint's do.
+      expect(health.remediation.gcloud).not.toContain('--target-tags');
+      expect(health.remediation.summary).toBe("Allow health-check-to-node (tcp:31380). It targets every VM in network kf-test, as the blueprint's own rules do: the nodes' tag (gke-NAME-HASH-node) is known only once GKE creates the cluster. kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens. Firewall policies were not among the inputs: a hierarchical or network firewall policy may still decide this traffic.");
       expect(parseYaml(health.remediation.manifest)).toMatchObject({ spec: { allow: [{ protocol: 'tcp', ports: ['31380'] }], sourceRanges: ['35.191.0.0/16', '130.211.0.0/22'] } });
     });
 
@@ -113,7 +115,8 @@ describe('kfguard check on blueprint-shaped manifests', () => {
       const master = findings.find((f) => f.flow?.name === 'master-to-node');
       expect(master.flow).toMatchObject({ source: '172.16.0.32/28', destination: '10.1.0.0/16,10.10.10.0/24', ports: [443, 10250] });
       expect(master.remediation.gcloud).toContain('--allow=tcp:443,tcp:10250 ');
-      expect(master.remediation.summary).toContain('Allow master-to-node (tcp:443,tcp:10250). kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens.');
+      expect(master.remediation.summary).toContain('Allow master-to-node (tcp:443,tcp:10250).');
+      expect(master.remediation.summary).toContain('kfguard applied it to the whole firewall stack: the blocked traffic passes and nothing else opens.');
     });
 
     it('a deny-all network: one finding per flow, direction and blocking rule, each with its own rule name', async () => {

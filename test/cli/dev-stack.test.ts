@@ -64,6 +64,9 @@ describe('kfguard dev up, replay, findings and clusters as an operator uses them
     expect(document.findings[0]).toEqual(expect.objectContaining({ id: expect.any(String), status: 'open', rule: expect.any(String), remediation: expect.objectContaining({ summary: expect.any(String) }) }));
     const open = await kfguard(['findings', '--status', 'resolved', '--format', 'json']);
     expect(JSON.parse(open.stdout).findings).toEqual([]);
+    // Every finding belongs to exactly one of the causes listed with it.
+    expect(document.causes.flatMap((cause: any) => cause.findings).sort()).toEqual(document.findings.map((finding: any) => finding.id).sort());
+    expect(document.findings.every((finding: any) => document.causes.some((cause: any) => cause.id === finding.cause))).toBe(true);
   });
 
   it('registers clusters and lists them', async () => {

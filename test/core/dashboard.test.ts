@@ -28,6 +28,7 @@ function finding(id: string, changes: Partial<StoredFinding> = {}): StoredFindin
     resources: [],
     explanation: 'The control plane cannot reach tcp:15017.',
     remediation: { summary: 'Allow tcp:15017 from the control plane.', gcloud: 'gcloud compute firewall-rules create kf-allow --allow=tcp:15017', manifest: null },
+    evidenceOf: null,
     stateVersion: 1,
     statusChangedAt: hoursAgo(5),
     updatedAt: hoursAgo(1),

@@ -3,6 +3,7 @@ import { InputError } from '../adapters/input/files.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from './io.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerCheck } from './commands/check.js';
+import { registerPlan } from './commands/plan.js';
 import { registerDocs } from './commands/docs.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerBlueprint } from './commands/blueprint.js';
@@ -30,6 +31,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     });
   registerAnalyze(program, io, setExit);
   registerCheck(program, io, setExit);
+  registerPlan(program, io, setExit);
   registerFindings(program, io);
   registerClusters(program, io);
   registerDev(program, io, setExit);

@@ -1,4 +1,4 @@
-import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from '@google-cloud/firestore';
+import { FieldPath, FieldValue, Timestamp, type DocumentReference, type Firestore, type Query, type WriteBatch } from '@google-cloud/firestore';
 import { MAX_PORTS_PER_CAUSE, type Observation } from '../../core/findings/finding.js';
 import { findingId } from '../../core/pipeline/fingerprint.js';
 import { isStale, planFindingWrite, planResolve, type FindingSample, type FindingScope, type FindingStatus, type StoredFinding } from '../../core/pipeline/finding-record.js';
@@ -135,6 +135,13 @@ export class FindingStore {
   async changedSince(sinceIso: string): Promise<StoredFinding[]> {
     const snapshot = await this.db.collection(COLLECTIONS.findings).where('statusChangedAt', '>=', sinceIso).get();
     return snapshot.docs.map((doc) => doc.data() as StoredFinding);
+  }
+
+  /** The ids that start with `prefix`, at most `limit` of them: a short id names a finding only when one matches. */
+  async idsStartingWith(prefix: string, limit = 2): Promise<string[]> {
+    // Ids are lowercase hex, so every id with the prefix sorts below prefix + "g".
+    const snapshot = await this.db.collection(COLLECTIONS.findings).where(FieldPath.documentId(), '>=', prefix).where(FieldPath.documentId(), '<', `${prefix}g`).limit(limit).select().get();
+    return snapshot.docs.map((doc) => doc.id);
   }
 
   async get(id: string): Promise<StoredFinding | undefined> {

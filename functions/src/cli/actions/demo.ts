@@ -5,7 +5,7 @@ import { parseDeploymentRequest, serializableRequest } from '../../core/deploy/r
 import { storedFindingsDocument } from '../../core/pipeline/finding-record.js';
 import { TOPICS } from '../../core/pipeline/names.js';
 import { renderDeploymentTimeline } from '../../core/report/deployment-report.js';
-import { renderTable } from '../../core/report/findings-report.js';
+import { causedDocument, renderTable } from '../../core/report/findings-report.js';
 import { firestore } from '../../adapters/firestore/client.js';
 import { DeploymentStore } from '../../adapters/firestore/deployments.js';
 import { FindingStore } from '../../adapters/firestore/findings.js';
@@ -92,7 +92,7 @@ async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord |
   const findings = storedFindingsDocument(stored);
   const stages = deployment ? await new DeploymentStore(firestore()).stages(deployment.id) : [];
   const sections = [
-    `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable({ findings: findings.findings }, { details: FINDINGS_DETAILED, rest: `every cause and fix with \`npx kfguard findings\` (while this runs) or on the dashboard` })}`,
+    `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable(causedDocument({ findings: findings.findings }), { details: FINDINGS_DETAILED, rest: `every cause and fix with \`npx kfguard findings\` (while this runs) or on the dashboard` })}`,
     `== Deployment ==\n\n${deployment ? renderDeploymentTimeline(deployment, stages, new Date()) : 'no deployment record\n'}`,
     `== Notifications sent (Google Chat recorder, SMTP server) ==\n\n${notificationsSection(stack)}\n`,
     `== Dashboard ==\n\n  ${dashboardUrl}\n`,

@@ -15,11 +15,16 @@ export async function findingsDocument(io: CliIo, status: FindingStatus | undefi
   return storedFindingsDocument(await withFirestore(io, () => new FindingStore(firestore()).list(status ? { status } : {})));
 }
 
-export async function setFindingStatus(io: CliIo, id: string, status: FindingStatus): Promise<void> {
-  await withFirestore(io, async () => {
+/** Sets a finding's status, named by its id or any prefix of it that only it has; returns the full id. */
+export async function setFindingStatus(io: CliIo, idOrPrefix: string, status: FindingStatus): Promise<string> {
+  return withFirestore(io, async () => {
     const store = new FindingStore(firestore());
-    if (!(await store.get(id))) throw new UsageError(`no finding ${id}`);
-    await store.setStatus(id, status, new Date());
+    if (!/^[0-9a-f]{1,32}$/.test(idOrPrefix)) throw new UsageError(`${idOrPrefix}: a finding id is hexadecimal (the ID column of kfguard findings)`);
+    const ids = await store.idsStartingWith(idOrPrefix);
+    if (ids.length === 0) throw new UsageError(`no finding ${idOrPrefix}`);
+    if (ids.length > 1) throw new UsageError(`${idOrPrefix} names more than one finding (${ids.join(', ')}…): give more characters`);
+    await store.setStatus(ids[0]!, status, new Date());
+    return ids[0]!;
   });
 }
 

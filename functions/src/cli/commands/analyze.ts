@@ -1,12 +1,9 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Analyzer } from '../../core/analyze/analyzer.js';
 import { DEFAULT_STUCK_MINUTES, GkeOperationSchema, operationStateFromApi, parseThreshold } from '../../core/gke/operation.js';
 import { zodIssueText } from '../../core/logs/log-entry.js';
 import { renderDocument } from '../../core/report/findings-report.js';
-import { InputError, openInput } from '../../adapters/input/files.js';
 import { readLocatedJson } from '../../adapters/input/json-tokens.js';
-import { readLogStream } from '../../adapters/input/log-reader.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
 import {
   addClusterOptions,
@@ -22,7 +19,7 @@ import {
   type OutputOptions,
   type RejectionOptions,
 } from '../options.js';
-import { ProgressBar } from '../progress.js';
+import { readLogFiles } from '../log-inputs.js';
 import type { ClusterModel } from '../../core/model/cluster.js';
 import { FirewallEvaluator } from '../../core/firewall/evaluator.js';
 import type { FirewallStack } from '../../core/firewall/stack.js';
@@ -72,12 +69,6 @@ async function addOperations(analyzer: Analyzer, files: string[]): Promise<void>
   }
 }
 
-async function totalSize(files: string[]): Promise<number | undefined> {
-  if (files.some((file) => file === '-')) return undefined;
-  const sizes = await Promise.all(files.map((file) => stat(file).then((s) => s.size, () => 0)));
-  return sizes.reduce((a, b) => a + b, 0);
-}
-
 /** The rules of --rules (VPC rules, firewall policies, effective firewalls) as the stack that decides the cluster's traffic. */
 async function firewallInForce(paths: string[], model: ClusterModel): Promise<{ firewall: { stack: FirewallStack; evaluator: FirewallEvaluator }; rejected: ConfigRejection[]; notes: string[] }> {
   const { config, rejected } = await loadNetworkConfig({ manifests: paths });
@@ -108,24 +99,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: (code: num
     const analyzer = new Analyzer({ model, now: parseNow(options.now), thresholds: thresholds(options.stuckAfter), firewall: inForce?.firewall, notes: inForce?.notes ?? [] });
     for (const { source, reason } of inForce?.rejected ?? []) analyzer.reject(source, `--rules: ${reason}`);
     await addOperations(analyzer, options.operations ?? []);
-    const inputs = files.length > 0 ? files : ['-'];
-    const progress = new ProgressBar(io.stderr, io.stderrIsTTY, await totalSize(inputs), 'analyze');
-    const sink = {
-      entry: (value: unknown, source: string) => analyzer.addEntry(value, source),
-      reject: (source: string, reason: string) => analyzer.reject(source, reason),
-    };
-    let unreadable = false;
-    for (const file of inputs) {
-      try {
-        const stream = file === '-' ? io.stdin : await openInput(file);
-        await readLogStream(stream, file === '-' ? 'stdin' : file, sink, { onBytes: (bytes) => progress.advance(bytes, analyzer.stats.entries) });
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        unreadable = true;
-        await write(io.stderr, `kfguard: ${error.message}\n`);
-      }
-    }
-    progress.finish();
+    const { unreadable } = await readLogFiles(analyzer, files.length > 0 ? files : ['-'], io, 'analyze');
     const report = analyzer.report();
     await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
     const rejection = rejectionSummary(report.rejected, report.stats.rejected);

@@ -25,8 +25,8 @@ export function registerFindings(program: Command, io: CliIo): void {
       .description(verb === 'mute' ? 'stop notifying about a finding (it is still counted)' : 'notify about a finding again')
       .action(async (id: string) => {
         const { setFindingStatus } = await import('../actions/firestore-commands.js');
-        await setFindingStatus(io, id, status);
-        await write(io.stdout, `${id}: ${status}\n`);
+        const full = await setFindingStatus(io, id, status);
+        await write(io.stdout, `${full}: ${status}\n`);
       });
   }
 }

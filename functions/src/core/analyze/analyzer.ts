@@ -1,3 +1,4 @@
+import { offlineScope } from '../pipeline/registry.js';
 import { summarizeModel, type ClusterModel, type ClusterModelSummary } from '../model/cluster.js';
 import { FindingAggregator, sortFindings, type Finding } from '../findings/finding.js';
 import { mergeOperation, type OperationState, type StuckThresholds } from '../gke/operation.js';
@@ -42,7 +43,7 @@ const DEFAULT_MAX_REJECTED = 1000;
 
 /** Accumulates entries and operations into findings; memory grows with distinct causes, not with input. */
 export class Analyzer {
-  private readonly aggregator = new FindingAggregator();
+  private readonly aggregator: FindingAggregator;
   private readonly operations = new Map<string, OperationState>();
   private readonly rejections: Rejection[] = [];
   private readonly inferredMasters = new Set<string>();
@@ -53,6 +54,7 @@ export class Analyzer {
 
   constructor(private readonly options: AnalyzeOptions) {
     this.context = options.firewall ? { model: options.model, firewall: options.firewall } : { model: options.model };
+    this.aggregator = new FindingAggregator(offlineScope([options.model]));
   }
 
   addEntry(value: unknown, source: string): void {
@@ -89,7 +91,7 @@ export class Analyzer {
 
   report(): AnalysisReport {
     const context = { now: this.options.now, thresholds: this.options.thresholds };
-    const operationFindings = new FindingAggregator();
+    const operationFindings = new FindingAggregator(offlineScope([this.options.model]));
     for (const operation of this.operations.values()) {
       for (const rule of OPERATION_RULES) {
         if (rule.matches(operation, context)) operationFindings.add(operationObservation(operation, rule, context));

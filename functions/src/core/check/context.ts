@@ -1,6 +1,6 @@
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import { HEALTH_CHECK_RANGES, RESTRICTED_APIS_RANGE } from '../net/well-known.js';
-import { networkProjectOf, resolveServiceAccounts, type ClusterModel } from '../model/cluster.js';
+import { gkeRulePrefix, networkProjectOf, resolveServiceAccounts, type ClusterModel } from '../model/cluster.js';
 import type { NetworkConfig } from '../config/specs.js';
 import { FirewallEvaluator, type TrafficEnd } from '../firewall/evaluator.js';
 import { gkeNodeTag, ownGkeRules } from '../firewall/gke-rules.js';
@@ -22,8 +22,13 @@ export interface CheckContext {
   evaluator: FirewallEvaluator;
   /** The network's VPC rules plus the ones GKE creates for the cluster. */
   firewalls: FirewallRule[];
-  /** The nodes' network tags, GKE's own first: what proposed VPC rules target. */
+  /** The nodes' network tags, GKE's own first, modelled as `gke-NAME-HASH-node` when the cluster id is unknown. */
   nodeTags: string[];
+  /**
+   * The tag proposed VPC rules target: GKE's real node tag, or none when only the modelled one is
+   * known (GKE picks HASH when it creates the cluster; a rule on the literal tag would open nothing).
+   */
+  fixTag?: string;
   /** The nodes' service accounts, `default` resolved when the project number is known: what policy rules target. */
   nodeServiceAccounts: string[];
   /** Each end is absent when its range is unknown: flows with an unknown end are not judged. */
@@ -52,6 +57,12 @@ export function inNetwork(network: string | undefined, resourceNetwork: string |
 /** The members of the cluster: nodes and pods, the instances its rules target. */
 export function memberEnds(context: CheckContext): TrafficEnd[] {
   return [...context.ends.nodes, ...context.ends.pods];
+}
+
+/** The first of the nodes' tags that is real: not GKE's tag modelled with a literal HASH for a cluster whose id is unknown. */
+function realNodeTag(cluster: ClusterModel, nodeTags: readonly string[]): string | undefined {
+  const modelled = gkeRulePrefix(cluster) || cluster.nodeTags.length > 0 ? undefined : gkeNodeTag(cluster);
+  return nodeTags.find((tag) => tag !== modelled);
 }
 
 function nodeTagsOf(cluster: ClusterModel, rules: readonly FirewallRule[]): string[] {
@@ -101,6 +112,7 @@ export function buildContext(config: NetworkConfig, cluster: ClusterModel | unde
     evaluator: new FirewallEvaluator(stack),
     firewalls: vpcRules,
     nodeTags,
+    ...(cluster && realNodeTag(cluster, nodeTags) ? { fixTag: realNodeTag(cluster, nodeTags)! } : {}),
     nodeServiceAccounts: serviceAccounts,
     ends: {
       nodes,

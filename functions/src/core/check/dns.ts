@@ -1,3 +1,4 @@
+import { missingResourceCause } from '../findings/causes.js';
 import { stringify } from 'yaml';
 import { anyContains, parseIp } from '../net/cidr.js';
 import { gcpResourceName, shellArg } from '../firewall/proposal.js';
@@ -59,6 +60,9 @@ export interface ZoneHome {
   network: string;
   project?: string;
 }
+
+/** Names resolving to public addresses, seen as a missing zone in the configuration or as denials to Google's public addresses. */
+export const PRIVATE_DNS_CAUSE = missingResourceCause('private-dns', 'Google API names do not resolve to the restricted VIP');
 
 function zoneFix(domain: PrivateDomain, home: ZoneHome): { gcloud: string[]; manifests: Record<string, unknown>[] } {
   const { network } = home;

@@ -125,7 +125,7 @@ export function blockedPiecesFix(context: CheckContext, pieces: readonly Blocked
       allow: [{ protocol: box.protocol, ports: portRanges(box.ports) }],
       farRanges: setToCidrs(box.far, fam).map((cidr) => cidr.text),
       ...(near ? { nearRanges: near } : {}),
-      targetTags: context.nodeTags.slice(0, 1),
+      targetTags: context.fixTag ? [context.fixTag] : [],
       targetServiceAccounts: context.nodeServiceAccounts,
       description: `kfguard: ${label}`,
       nameParts: [label, group[0]!.traffic.direction.toLowerCase()],
@@ -133,7 +133,8 @@ export function blockedPiecesFix(context: CheckContext, pieces: readonly Blocked
     if (context.network ?? blocking.network) opening.network = (context.network ?? blocking.network)!;
     if (context.networkProject) opening.project = context.networkProject;
     const flows = unique(group.map((piece) => piece.traffic)).map((traffic) => ({ traffic, pieces: group.filter((piece) => piece.traffic === traffic).map((piece) => piece.decision.piece) }));
-    return proposeFix(opening, blocker, summary, { stack: context.stack, flows, nearEnds: memberEnds(context), needed });
+    const untagged = context.fixTag ? '' : ` It targets every VM in network ${opening.network ?? 'NETWORK'}, as the blueprint's own rules do: the nodes' tag (gke-NAME-HASH-node) is known only once GKE creates the cluster.`;
+    return proposeFix(opening, blocker, summary + untagged, { stack: context.stack, flows, nearEnds: memberEnds(context), needed });
   });
   const made = proposals.filter((proposal) => proposal !== undefined);
   if (made.length === 0) {
@@ -145,6 +146,8 @@ export function blockedPiecesFix(context: CheckContext, pieces: readonly Blocked
     ...first!.remediation,
     gcloud: made.map((proposal) => proposal.remediation.gcloud).join('\n'),
     manifest: made.map((proposal) => proposal.remediation.manifest).join('---\n'),
+    terraform: made.map((proposal) => proposal.remediation.terraform).join('\n'),
+    changes: made.flatMap((proposal) => proposal.remediation.changes ?? []),
     verified: made.every((proposal) => proposal.remediation.verified === true),
   };
 }

@@ -1,5 +1,6 @@
 import type { FlowSummary, Observation, Remediation } from '../findings/finding.js';
 import type { FirewallLayer } from '../firewall/rule.js';
+import type { CauseSpec } from '../findings/causes.js';
 import type { RuleInfo } from '../rules/rule.js';
 
 export interface CheckResult {
@@ -12,6 +13,7 @@ export interface CheckResult {
   resources: string[];
   explanation: string;
   remediation: Remediation;
+  cause?: CauseSpec;
 }
 
 export function checkObservation(rule: RuleInfo, result: CheckResult): Observation {
@@ -25,5 +27,6 @@ export function checkObservation(rule: RuleInfo, result: CheckResult): Observati
     firewallLayer: result.firewallRule ? (result.firewallLayer ?? 'vpc-firewall') : null,
     resources: result.resources,
     detail: () => ({ explanation: result.explanation, remediation: result.remediation }),
+    ...(result.cause ? { cause: result.cause } : {}),
   };
 }

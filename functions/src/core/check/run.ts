@@ -5,6 +5,7 @@ import { CHECK_RULES } from '../rules/index.js';
 import type { CheckRule } from '../rules/check-rule.js';
 import { buildContext } from './context.js';
 import { fillRangesFromSubnetwork } from '../config/finalize.js';
+import { offlineScope } from '../pipeline/registry.js';
 
 export interface CheckReport {
   findings: Finding[];
@@ -69,7 +70,7 @@ export function collectCheckObservations(config: NetworkConfig, options: CheckOp
 /** `kfguard check`'s report: the observations aggregated into findings. */
 export function runChecks(config: NetworkConfig, options: CheckOptions = {}): CheckReport {
   const { observations, clusters, notes } = collectCheckObservations(config, options);
-  const aggregator = new FindingAggregator();
+  const aggregator = new FindingAggregator(offlineScope(clusters));
   // A network-wide check runs once per cluster on the network: one finding, not one per cluster.
   const distinct = new Map(observations.map((observation) => [observation.key, observation]));
   for (const observation of distinct.values()) aggregator.add(observation);

@@ -1,5 +1,5 @@
 import { regionOfLocation, type ClusterModel } from '../model/cluster.js';
-import type { PolicyRef } from '../firewall/rule.js';
+import type { FirewallRule, PolicyRef } from '../firewall/rule.js';
 import type { ClusterSpec, NetworkConfig, SubnetworkSpec } from './specs.js';
 
 const agrees = (a: string | undefined, b: string | undefined): boolean => a === undefined || b === undefined || a === b;
@@ -62,17 +62,20 @@ function assignRecordZones(config: NetworkConfig): void {
 /**
  * One resource can arrive twice, as a manifest and as a live export (a ComputeFirewall and the
  * firewall rule it created, a ComputeSubnetwork and its subnetwork), or as two exports of the same
- * policy. One copy is kept per identity: the live one, which is what is in force.
+ * policy. One copy is kept per identity: the one that stands highest (see RULE_STANDING).
  */
-function withoutDuplicates<T>(items: T[], identity: (item: T) => string, isLive: (item: T) => boolean): T[] {
+function withoutDuplicates<T>(items: T[], identity: (item: T) => string, standing: (item: T) => number): T[] {
   const byIdentity = new Map<string, T>();
   for (const item of items) {
     const key = identity(item);
     const kept = byIdentity.get(key);
-    if (!kept || (isLive(item) && !isLive(kept))) byIdentity.set(key, item);
+    if (!kept || standing(item) > standing(kept)) byIdentity.set(key, item);
   }
   return [...byIdentity.values()];
 }
+
+/** A plan's rule is what would be in force once applied; a live rule is what is; a manifest what will be. */
+const RULE_STANDING: Partial<Record<FirewallRule['origin'], number>> = { proposal: 2, gcloud: 1 };
 
 const samePolicy = (a: PolicyRef, b: PolicyRef): boolean => a.kind === b.kind && a.name === b.name && (a.region ?? '') === (b.region ?? '');
 
@@ -89,9 +92,9 @@ function attachPolicies(config: NetworkConfig): void {
 /** Cross-resource resolution once every input is read: duplicates, cluster ranges from subnetworks, record zones. */
 export function finalizeConfig(config: NetworkConfig): NetworkConfig {
   // A manifest does not name its project: a VPC rule is identified by its name, a policy rule by its policy and priority.
-  config.firewalls = withoutDuplicates(config.firewalls, (rule) => [rule.policy?.kind ?? 'vpc', rule.policy?.region ?? '', rule.name].join('|'), (rule) => rule.origin === 'gcloud');
+  config.firewalls = withoutDuplicates(config.firewalls, (rule) => [rule.policy?.kind ?? 'vpc', rule.policy?.region ?? '', rule.name].join('|'), (rule) => RULE_STANDING[rule.origin] ?? 0);
   // A manifest does not name its subnet's project: network, region and name identify it.
-  config.subnetworks = withoutDuplicates(config.subnetworks, (subnet) => [subnet.network ?? '', subnet.region ?? '', subnet.name].join('|'), (subnet) => subnet.live);
+  config.subnetworks = withoutDuplicates(config.subnetworks, (subnet) => [subnet.network ?? '', subnet.region ?? '', subnet.name].join('|'), (subnet) => (subnet.live ? 1 : 0));
   for (const cluster of config.clusters) {
     const projectNumber = cluster.model.project ? config.projectNumbers.get(cluster.model.project) : undefined;
     if (projectNumber && !cluster.model.projectNumber) cluster.model.projectNumber = projectNumber;

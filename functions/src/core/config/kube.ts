@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { zodIssueText } from '../logs/log-entry.js';
 import { emptyClusterModel, lastSegment, regionOfLocation, resourcePath } from '../model/cluster.js';
-import type { PolicyKind, PolicyRef } from '../firewall/rule.js';
+import type { PolicyKind, PolicyRef, RuleOrigin } from '../firewall/rule.js';
 import { ConfigError, parseConfigCidr, toFirewallRule, toPolicyRule, type ProtocolInput } from './firewall-input.js';
 import { findPlaceholders } from './placeholders.js';
 import type { Location, NetworkConfig, ReferenceField } from './specs.js';
@@ -10,9 +10,14 @@ import type { Location, NetworkConfig, ReferenceField } from './specs.js';
 export interface ConfigSink {
   config: NetworkConfig;
   reject(source: Location, reason: string): void;
-  /** Manifests are what will be applied; exports are what exists. Only manifests' references are checked. */
-  kind: 'manifest' | 'export';
+  /**
+   * Manifests are what will be applied; exports are what exists; a plan's changes are what would
+   * exist once applied, so they win over both. Only manifests' references are checked.
+   */
+  kind: 'manifest' | 'export' | 'plan';
 }
+
+const manifestOrigin = (sink: ConfigSink): RuleOrigin => (sink.kind === 'plan' ? 'proposal' : 'manifest');
 
 const CNRM_GROUP = /\.cnrm\.cloud\.google\.com$/;
 
@@ -98,7 +103,7 @@ const computeFirewall: Handler = (object, location, sink) => {
         logging: spec.enableLogging ?? spec.logConfig !== undefined,
         description: spec.description,
       },
-      'manifest',
+      manifestOrigin(sink),
       location,
     ),
   );
@@ -452,7 +457,7 @@ const policyRuleHandler =
           opaqueDestinations: { destAddressGroups: match.destAddressGroups, destFqdns: match.destFqdns, destRegionCodes: match.destRegionCodes, destThreatIntelligences: match.destThreatIntelligences },
         },
         policyRef(kind, spec.firewallPolicyRef),
-        'manifest',
+        manifestOrigin(sink),
         location,
       ),
     );

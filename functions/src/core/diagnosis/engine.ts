@@ -5,6 +5,7 @@ import { isGkeAuditEntry, operationFromAuditEntry } from '../gke/audit-log.js';
 import type { OperationState } from '../gke/operation.js';
 import { findWebhookFailureText, parseWebhookFailure } from '../kubernetes/webhook-failure.js';
 import { MAX_PORTS_PER_CAUSE, type Observation, type ObservationDetail } from '../findings/finding.js';
+import { blockedFlowCause } from '../findings/causes.js';
 import type { FirewallEvaluator, Traffic, Verdict } from '../firewall/evaluator.js';
 import type { ProofInput } from '../firewall/fix.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
@@ -131,7 +132,9 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
     firewallLayer: flow.rule?.layer ?? null,
     resources: denialResources(flow),
     detail,
+    cause: rule.cause?.(flow) ?? blockedFlowCause(flow.direction, flow.direction === 'INGRESS' ? flow.src.cls : flow.dst.cls, flow.protocol, portsOf(flow), firewallRule),
   };
+  if (verdict) observation.allowedNow = verdict.allowed;
   if (time) observation.time = time;
   return observation;
 }
@@ -153,6 +156,23 @@ function diagnoseFirewallEntry(entry: LogEntry, context: DiagnosisContext): Diag
     if (error instanceof FlowError) return { kind: 'rejected', reason: error.message };
     throw error;
   }
+}
+
+/**
+ * With the rules in force: whether they let the control plane reach the pods on a webhook's port
+ * now. Undefined without the rules or the ranges to judge it with.
+ */
+function controlPlaneReaches(port: number, context: DiagnosisContext): boolean | undefined {
+  const { firewall, model } = context;
+  const pods = model.podCidrs[0];
+  if (!firewall || !model.masterCidr || !pods) return undefined;
+  return firewall.evaluator.judge({
+    direction: 'INGRESS',
+    protocol: 'tcp',
+    ports: { from: port, to: port },
+    source: { range: model.masterCidr, tags: [], serviceAccounts: [], primaryAddress: true, instance: false },
+    destination: { range: pods, tags: model.nodeTags, serviceAccounts: model.nodeServiceAccounts ?? [], primaryAddress: false, instance: true },
+  }).allowed;
 }
 
 function isKubernetesEntry(entry: LogEntry): boolean {
@@ -181,6 +201,10 @@ function diagnoseWebhookFailure(entry: LogEntry, context: DiagnosisContext): Dia
     resources,
     detail: () => ({ explanation: webhookCallFailed.explain(failure), remediation: webhookCallFailed.fix(failure, context) }),
   };
+  const cause = webhookCallFailed.cause(failure);
+  if (cause) observation.cause = cause;
+  const allowed = cause?.kind === 'blocked-flow' ? controlPlaneReaches(cause.ports[0] as number, context) : undefined;
+  if (allowed !== undefined) observation.allowedNow = allowed;
   const time = entryTime(entry);
   if (time) observation.time = time;
   return { kind: 'finding', observation, denied: false, inferred: [] };

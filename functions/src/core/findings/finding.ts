@@ -1,5 +1,8 @@
 import type { Direction } from '../diagnosis/flow.js';
+import type { FirewallFix } from '../firewall/fix.js';
 import type { FirewallLayer } from '../firewall/rule.js';
+import { findingId } from '../pipeline/fingerprint.js';
+import type { CauseSpec } from './causes.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
@@ -31,6 +34,10 @@ export interface Remediation {
   gcloud: string | null;
   /** A Config Connector manifest (YAML) that fixes it; null where none applies. */
   manifest: string | null;
+  /** The same fix as Terraform resources (HCL), where kfguard builds the fix from a typed description. */
+  terraform?: string | null;
+  /** The typed descriptions the fix is rendered from: what `kfguard plan` merges and proves. */
+  changes?: FirewallFix[];
   /** Where the fix goes: the firewall layer a firewall fix belongs to (absent for other fixes). */
   layer?: FirewallLayer;
   /** Whether kfguard applied the fix to the whole firewall stack and proved it (absent where it had no stack to prove it on). */
@@ -65,9 +72,15 @@ export interface Observation {
    * ports, the others fold into one finding for the group, so a port scan cannot make thousands.
    */
   portGroup?: { key: string; folded(): Observation };
+  /** What this is evidence of, when other findings can be evidence of the same: see causes.ts. */
+  cause?: CauseSpec;
+  /** A logged denial judged against the rules in force (`analyze --rules`): those rules now let it through. */
+  allowedNow?: boolean;
 }
 
 export interface Finding {
+  /** Stable for the same cause in the same scope: the Firestore document id in the pipeline. */
+  id: string;
   rule: string;
   severity: Severity;
   title: string;
@@ -80,9 +93,15 @@ export interface Finding {
   resources: string[];
   explanation: string;
   remediation: Remediation;
+  evidenceOf: CauseSpec | null;
+  /** Present for denials judged against the rules in force: true when those rules let every one of them through now. */
+  allowedNow?: boolean;
 }
 
 export const MAX_RESOURCES = 20;
+
+/** The scope of findings made outside the pipeline with no cluster to name them by. */
+export const OFFLINE_SCOPE = 'offline';
 export const MAX_PORTS_PER_CAUSE = 20;
 
 /** Adds names (or ports) to a bounded, ordered set so one noisy finding cannot grow without limit. */
@@ -109,6 +128,9 @@ export class FindingAggregator {
   private readonly byKey = new Map<string, Finding>();
   private readonly portsPerGroup = new Map<string, number>();
 
+  /** `scope` is what the pipeline scopes findings by (the cluster's PROJECT:LOCATION:NAME), so ids agree with the store's. */
+  constructor(private readonly scope = OFFLINE_SCOPE) {}
+
   add(observation: Observation, weight = 1): void {
     const existing = this.byKey.get(observation.key);
     if (existing) {
@@ -116,6 +138,7 @@ export class FindingAggregator {
       existing.firstSeen = earlier(existing.firstSeen, observation.time);
       existing.lastSeen = later(existing.lastSeen, observation.until ?? observation.time);
       mergeResources(existing.resources, observation.resources);
+      if (existing.allowedNow !== undefined) existing.allowedNow = existing.allowedNow && observation.allowedNow === true;
       // Only a folded finding gathers several ports.
       if (existing.flow && observation.flow) mergeResources(existing.flow.ports, observation.flow.ports);
       return;
@@ -130,6 +153,7 @@ export class FindingAggregator {
       this.portsPerGroup.set(group.key, ports + 1);
     }
     this.byKey.set(observation.key, {
+      id: findingId(this.scope, observation.key),
       rule: observation.rule,
       severity: observation.severity,
       title: observation.title,
@@ -141,6 +165,8 @@ export class FindingAggregator {
       firewallLayer: observation.firewallLayer,
       resources: mergeResources([], observation.resources),
       ...observation.detail(),
+      evidenceOf: observation.cause ?? null,
+      ...(observation.allowedNow !== undefined ? { allowedNow: observation.allowedNow } : {}),
     });
   }
 

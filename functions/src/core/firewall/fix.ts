@@ -6,6 +6,7 @@ import { namedProposal, PLACEHOLDER_NODE_TAG, renderGcloud, renderManifest, unfi
 import { describeRule, type FirewallLayer, type FirewallRule, type PolicyRef } from './rule.js';
 import type { FirewallStack, StackLayer } from './stack.js';
 import { proposalToRule, proveFix, type FixProof, type FixTarget } from './verify.js';
+import { renderFirewallTerraform, renderPolicyRuleTerraform } from './terraform.js';
 
 /** What a fix must let through, whatever layer it ends up in. */
 export interface Opening {
@@ -154,8 +155,10 @@ export function fixRule(fix: FirewallFix): FirewallRule {
   return fix.kind === 'vpc-rule' ? proposalToRule(fix.proposal) : policyProposalToRule(fix.proposal);
 }
 
-export function renderFix(fix: FirewallFix): { gcloud: string; manifest: string } {
-  return fix.kind === 'vpc-rule' ? { gcloud: renderGcloud(fix.proposal), manifest: renderManifest(fix.proposal) } : { gcloud: renderPolicyGcloud(fix.proposal), manifest: renderPolicyManifest(fix.proposal) };
+export function renderFix(fix: FirewallFix): { gcloud: string; manifest: string; terraform: string } {
+  return fix.kind === 'vpc-rule'
+    ? { gcloud: renderGcloud(fix.proposal), manifest: renderManifest(fix.proposal), terraform: renderFirewallTerraform(fix.proposal) }
+    : { gcloud: renderPolicyGcloud(fix.proposal), manifest: renderPolicyManifest(fix.proposal), terraform: renderPolicyRuleTerraform(fix.proposal) };
 }
 
 export function fixLayer(fix: FirewallFix): FirewallLayer {
@@ -215,7 +218,7 @@ export function proposeFix(opening: Opening, blocker: Blocker, summary: string, 
   const rendered = renderFix(fix);
   const policiesUnknown = proof && !proof.stack.policiesKnown ? ' Firewall policies were not among the inputs: a hierarchical or network firewall policy may still decide this traffic.' : '';
   const text = [summary, ...notes, ...(broad ? [broad] : [])].join(' ') + verdictText(chosen, proof, blocker) + policiesUnknown;
-  const remediation: Remediation = { summary: text, gcloud: rendered.gcloud, manifest: rendered.manifest, layer: fixLayer(fix) };
+  const remediation: Remediation = { summary: text, gcloud: rendered.gcloud, manifest: rendered.manifest, terraform: rendered.terraform, changes: [fix], layer: fixLayer(fix) };
   if (proof) remediation.verified = proven(chosen);
   return { fix, remediation };
 }

@@ -22,7 +22,7 @@ export interface PolicyRuleProposal {
   description: string;
 }
 
-const COMPUTE_URL = 'https://www.googleapis.com/compute/v1/';
+export const COMPUTE_URL = 'https://www.googleapis.com/compute/v1/';
 
 export function networkPath(project: string | undefined, network: string): string {
   return `projects/${project ?? PLACEHOLDER_PROJECT}/global/networks/${network}`;

@@ -40,12 +40,14 @@ export function findingLocation(finding: Pick<StoredFinding, 'cluster' | 'projec
 export const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'resolved', 'muted'];
 
 /** Stored findings in `analyze`'s JSON shape (plus id, status, cluster), most severe first, with counts per status. */
-export function storedFindingsDocument(stored: readonly StoredFinding[]): { findings: (Finding & { id: string; status: FindingStatus; cluster: string })[]; stats: Record<string, number> } {
+export function storedFindingsDocument(stored: readonly StoredFinding[]): { findings: (Finding & { status: FindingStatus; cluster: string; scope: string })[]; stats: Record<string, number> } {
   const stats = Object.fromEntries(FINDING_STATUSES.map((status) => [status, stored.filter((finding) => finding.status === status).length]));
   const findings = [...stored].sort(bySeverityThenCount).map((finding) => ({
     id: finding.id,
     status: finding.status,
     cluster: findingLocation(finding),
+    // Causes are grouped within a scope; reports drop it.
+    scope: finding.scope,
     rule: finding.rule,
     severity: finding.severity,
     title: finding.title,
@@ -59,6 +61,8 @@ export function storedFindingsDocument(stored: readonly StoredFinding[]): { find
     resources: finding.resources,
     explanation: finding.explanation,
     remediation: finding.remediation,
+    // Findings stored before causes were recorded are each their own cause.
+    evidenceOf: finding.evidenceOf ?? null,
   }));
   return { findings, stats };
 }
@@ -120,6 +124,7 @@ export function planFindingWrite(existing: StoredFinding | undefined, id: string
       firewallLayer: observation.firewallLayer,
       resources: mergeResources([], observation.resources),
       ...observation.detail(),
+      evidenceOf: observation.cause ?? null,
       status: 'open',
       stateVersion: 1,
       statusChangedAt: at,

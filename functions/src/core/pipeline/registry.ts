@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { tryParseCidr, type Cidr } from '../net/cidr.js';
 import { emptyClusterModel, summarizeModel, type ClusterModel, type ClusterModelSummary } from '../model/cluster.js';
 import type { SweepSource } from './sweep-sources.js';
+import { OFFLINE_SCOPE } from '../findings/finding.js';
 
 /** The cluster model as Firestore stores it (`clusters/{key}.model`). */
 export interface StoredModel extends ClusterModelSummary {
@@ -56,6 +57,20 @@ export function clusterKey(project: string, location: string, name: string): str
     if (!NAME.test(value) || value.length > 100) throw new Error(`${what} "${value}" is not a valid GCP ${what}`);
   }
   return `${project}:${location}:${name}`;
+}
+
+/**
+ * The scope findings made outside the pipeline get: the cluster's key when exactly one cluster
+ * is known by project, location and name, so ids match what the store gives the same findings.
+ */
+export function offlineScope(models: readonly Pick<ClusterModel, 'project' | 'location' | 'name'>[]): string {
+  const [only] = models;
+  if (models.length !== 1 || !only?.project || !only.location || !only.name) return OFFLINE_SCOPE;
+  try {
+    return clusterKey(only.project, only.location, only.name);
+  } catch {
+    return OFFLINE_SCOPE;
+  }
 }
 
 /** Scope of findings whose entry matched no registered cluster: still grouped, per project. */

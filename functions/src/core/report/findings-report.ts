@@ -1,9 +1,23 @@
 import type { Finding, FlowSummary } from '../findings/finding.js';
+import { groupCauses, type Cause, type EvidenceSource } from '../findings/causes.js';
+import { ruleById } from '../rules/index.js';
 import { columns, fence, indent, wrap } from './text.js';
+
+/** What a report is made from: findings as the aggregator or the store holds them. */
+export interface FindingsInput {
+  findings: (Finding & { scope?: string })[];
+  stats?: Record<string, number>;
+  rejected?: { source: string; reason: string }[];
+  notes?: string[];
+}
+
+/** A finding as reports show it: with its cause's id, without what grouping needed. */
+export type ReportedFinding = Omit<Finding, 'evidenceOf'> & { cause: string };
 
 /** The JSON contract of `kfguard analyze`, `check` and `findings`. */
 export interface FindingsDocument {
-  findings: Finding[];
+  causes: Cause[];
+  findings: ReportedFinding[];
   stats?: Record<string, number>;
   rejected?: { source: string; reason: string }[];
   notes?: string[];
@@ -11,6 +25,19 @@ export interface FindingsDocument {
 
 export type OutputFormat = 'table' | 'json' | 'markdown';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'markdown'];
+
+/** The first characters of an id, as git shortens hashes: what people type. */
+export const SHORT_ID_LENGTH = 8;
+export const shortId = (id: string): string => id.slice(0, SHORT_ID_LENGTH);
+
+export const sourceOf = (rule: string): EvidenceSource => ruleById(rule)?.source ?? 'configuration';
+
+/** Groups the findings into causes, and gives each finding its cause's id. */
+export function causedDocument(input: FindingsInput): FindingsDocument {
+  const { causes, causeOf } = groupCauses(input.findings, sourceOf);
+  const findings = input.findings.map(({ evidenceOf: _grouped, scope: _scope, ...finding }) => ({ ...finding, cause: causeOf.get(finding.id)! }));
+  return { ...input, causes, findings };
+}
 
 export function flowText(flow: FlowSummary | null): string {
   if (!flow) return '';
@@ -28,17 +55,27 @@ function statsLine(document: FindingsDocument): string {
 }
 
 /** The summary table, then each finding's cause and fix: all of them, or the first `details` with a pointer to the rest. */
+function causeLines(document: FindingsDocument): string[] {
+  const out = [`${document.causes.length} cause${document.causes.length === 1 ? '' : 's'}:`, ''];
+  document.causes.forEach((cause, i) => {
+    const heading = `${i + 1}. [${cause.severity}] `;
+    out.push(heading + indent(wrap(cause.title, 100 - heading.length), ' '.repeat(heading.length)).trimStart(), indent(wrap(cause.summary)), indent(`findings: ${cause.findings.map(shortId).join(' ')}`), '');
+  });
+  return out;
+}
+
 export function renderTable(document: FindingsDocument, options: { details?: number; rest?: string } = {}): string {
   const out: string[] = [];
   if (document.findings.length === 0) {
     out.push('No findings.');
   } else {
-    const rows = [['SEVERITY', 'RULE', 'COUNT', 'FLOW', 'FIREWALL RULE']];
-    for (const f of document.findings) rows.push([f.severity.toUpperCase(), f.rule, String(f.count), flowText(f.flow), f.firewallRule ?? '']);
+    out.push(...causeLines(document));
+    const rows = [['ID', 'SEVERITY', 'RULE', 'COUNT', 'FLOW', 'FIREWALL RULE']];
+    for (const f of document.findings) rows.push([shortId(f.id), f.severity.toUpperCase(), f.rule, String(f.count), flowText(f.flow), f.firewallRule ?? '']);
     out.push(columns(rows), '');
     const shown = document.findings.slice(0, options.details ?? document.findings.length);
     shown.forEach((f, i) => {
-      out.push(`${i + 1}. [${f.severity}] ${f.title} (${f.rule}, ${f.count}×)`);
+      out.push(`${i + 1}. [${f.severity}] ${f.title} (${f.rule}, ${f.count}×, id ${shortId(f.id)})`);
       if (f.firstSeen) out.push(indent(`seen ${f.firstSeen}${f.lastSeen && f.lastSeen !== f.firstSeen ? ` … ${f.lastSeen}` : ''}`));
       if (f.resources.length > 0) out.push(indent(`resources: ${f.resources.join(', ')}`));
       out.push(indent(wrap(f.explanation)), indent(`Fix: ${wrap(f.remediation.summary)}`));
@@ -64,13 +101,15 @@ export function renderMarkdown(document: FindingsDocument, heading = 'kfguard fi
   const out = [`## ${heading}`, ''];
   if (document.findings.length === 0) out.push('No findings.', '');
   else {
-    out.push('| Severity | Rule | Count | Flow | Firewall rule |', '|---|---|---:|---|---|');
+    out.push('### Causes', '');
+    for (const cause of document.causes) out.push(`- **${cause.severity}**: ${cause.title}. ${cause.summary} Findings: ${cause.findings.map((id) => `\`${shortId(id)}\``).join(', ')}`);
+    out.push('', '### Findings', '', '| Id | Severity | Rule | Count | Flow | Firewall rule |', '|---|---|---|---:|---|---|');
     for (const f of document.findings) {
-      out.push(`| ${f.severity} | \`${f.rule}\` | ${f.count} | ${flowText(f.flow).replace(/\|/g, '\\|')} | ${f.firewallRule ? `\`${f.firewallRule}\`` : ''} |`);
+      out.push(`| \`${shortId(f.id)}\` | ${f.severity} | \`${f.rule}\` | ${f.count} | ${flowText(f.flow).replace(/\|/g, '\\|')} | ${f.firewallRule ? `\`${f.firewallRule}\`` : ''} |`);
     }
     out.push('');
     for (const f of document.findings) {
-      out.push(`### ${f.title} (\`${f.rule}\`, ${f.severity}, ${f.count}×)`, '', f.explanation, '');
+      out.push(`#### ${f.title} (\`${f.rule}\`, ${f.severity}, ${f.count}×, \`${shortId(f.id)}\`)`, '', f.explanation, '');
       if (f.resources.length > 0) out.push(`Resources: ${f.resources.map((r) => `\`${r}\``).join(', ')}`, '');
       out.push(`**Fix:** ${f.remediation.summary}`, '');
       if (f.remediation.gcloud) out.push(fence(f.remediation.gcloud, 'sh'), '');
@@ -88,7 +127,8 @@ export function renderMarkdown(document: FindingsDocument, heading = 'kfguard fi
   return out.join('\n');
 }
 
-export function renderDocument(document: FindingsDocument, format: OutputFormat): string {
+export function renderDocument(input: FindingsInput, format: OutputFormat): string {
+  const document = causedDocument(input);
   switch (format) {
     case 'json':
       return `${JSON.stringify(document, null, 2)}\n`;

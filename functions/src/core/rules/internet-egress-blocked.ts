@@ -1,7 +1,7 @@
 import { INTERNAL_CLASSES, type DeniedFlow } from '../diagnosis/flow.js';
 import { describeDenial, describePort } from '../diagnosis/describe.js';
 import { allowRuleFix, describeFarRanges } from '../diagnosis/denial-fix.js';
-import { ARTIFACT_REGISTRY_DOMAIN, CONTAINER_REGISTRY_DOMAIN, GOOGLE_APIS_DOMAIN, privateZonesRemediation } from '../check/dns.js';
+import { ARTIFACT_REGISTRY_DOMAIN, CONTAINER_REGISTRY_DOMAIN, GOOGLE_APIS_DOMAIN, PRIVATE_DNS_CAUSE, privateZonesRemediation } from '../check/dns.js';
 import { PLACEHOLDER_NETWORK } from '../firewall/proposal.js';
 import { networkProjectOf } from '../model/cluster.js';
 import type { DenialRule } from './rule.js';
@@ -17,6 +17,7 @@ export const internetEgressBlocked: DenialRule = {
     "Private nodes reach the internet only through Cloud NAT, and only where an allow rule sits above the deny-all egress rule (IAP's JWKs at www.gstatic.com, DockerHub, Quay). A denial to a public Google address on 443 usually means something else: DNS resolves googleapis.com or gcr.io to public addresses instead of the restricted VIP, so pulls from GCR fail.",
   remediation:
     'For a site the cluster must reach: an egress allow rule for its addresses above the deny-all rule, plus Cloud NAT and a default route. For Google APIs: a private DNS zone for googleapis.com, gcr.io (and pkg.dev) resolving to 199.36.153.4/30.',
+  cause: (flow) => (looksLikeGoogleApiCall(flow) ? PRIVATE_DNS_CAUSE : undefined),
   matches: (flow) => INTERNAL_CLASSES.has(flow.src.cls) && (flow.dst.cls === 'internet' || flow.dst.cls === 'google-public'),
   explain: (flow) =>
     looksLikeGoogleApiCall(flow)

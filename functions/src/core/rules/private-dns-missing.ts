@@ -1,5 +1,5 @@
 import { checkObservation } from '../check/observation.js';
-import { allInVip, ARTIFACT_REGISTRY_DOMAIN, CONTAINER_REGISTRY_DOMAIN, GOOGLE_APIS_DOMAIN, privateZonesRemediation, resolveInZone, wildcardTarget, type PrivateDomain } from '../check/dns.js';
+import { allInVip, ARTIFACT_REGISTRY_DOMAIN, CONTAINER_REGISTRY_DOMAIN, GOOGLE_APIS_DOMAIN, PRIVATE_DNS_CAUSE, privateZonesRemediation, resolveInZone, wildcardTarget, type PrivateDomain } from '../check/dns.js';
 import { networkName } from '../check/network.js';
 import type { CheckContext } from '../check/context.js';
 import type { CheckRule } from './check-rule.js';
@@ -38,6 +38,7 @@ export const privateDnsMissing: CheckRule = {
         checkObservation(privateDnsMissing, {
           key: [context.network, domain.zone],
           resources: [`domain:${domain.zone.replace(/\.$/, '')}`],
+          cause: PRIVATE_DNS_CAUSE,
           explanation: `${why}, so ${domain.probe} goes to public addresses the nodes cannot reach.`,
           remediation: privateZonesRemediation(fixSummary(domain, network), { network, ...(context.networkProject ? { project: context.networkProject } : {}) }, [domain]),
         }),

@@ -5,6 +5,16 @@ import { requiredFlowProbes, type FlowProbe } from '../check/required-flows.js';
 import { allowSpec } from '../firewall/proposal.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
 import type { CheckRule } from './check-rule.js';
+import { blockedFlowCause } from '../findings/causes.js';
+
+/** The far side of each flow: what ties its findings to the denials and failures of the same cause. */
+const FAR_SIDE: Record<FlowProbe['name'], string> = {
+  'master-to-node': 'control-plane',
+  'node-to-master': 'control-plane',
+  'health-check-to-node': 'health-check',
+  'node-to-google-apis': 'google-apis',
+  'intra-cluster': 'cluster',
+};
 
 const FLOW_TEXT: Record<FlowProbe['name'], string> = {
   'master-to-node': 'the control plane must reach the kubelet (10250) and webhooks on 443',
@@ -54,6 +64,7 @@ export const requiredFlowBlocked: CheckRule = {
         flow,
         firewallRule: rule.name,
         firewallLayer: rule.layer,
+        cause: blockedFlowCause(flow.direction, FAR_SIDE[name], flow.protocol, flow.ports, rule.name),
         resources: [...(context.cluster?.name ? [`cluster:${context.cluster.name}`] : []), ...(rule.layer === 'implied' ? [] : [`firewall:${rule.name}`])],
         explanation: `${name}: ${flow.source} → ${flow.destination} on ${protocols} (${flow.direction}) is blocked by ${describeRule(rule)}; ${FLOW_TEXT[name]}.`,
         remediation: blockedPiecesFix(context, pieces, rule, name, `Allow ${name} (${protocols}).`, needed),

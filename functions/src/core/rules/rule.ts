@@ -2,6 +2,7 @@ import type { ClusterModel } from '../model/cluster.js';
 import type { DeniedFlow } from '../diagnosis/flow.js';
 import type { Remediation, Severity } from '../findings/finding.js';
 import type { ProofInput } from '../firewall/fix.js';
+import type { CauseSpec } from '../findings/causes.js';
 
 /** Where a rule's evidence comes from; also groups the rules in docs/rules.md. */
 export type RuleSource = 'firewall-log' | 'kubernetes-log' | 'gke-operation' | 'configuration' | 'cluster-state';
@@ -34,4 +35,6 @@ export interface DenialRule extends RuleInfo {
   matches(flow: DeniedFlow): boolean;
   explain(flow: DeniedFlow): string;
   fix(flow: DeniedFlow, context: FixContext): DenialFix;
+  /** What the denial is evidence of, when it is not the flow being blocked (a name resolving to public addresses is DNS). */
+  cause?(flow: DeniedFlow): CauseSpec | undefined;
 }

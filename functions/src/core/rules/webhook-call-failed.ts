@@ -1,6 +1,7 @@
 import { controlPlaneIngressFix } from '../firewall/fixes.js';
 import { shellArg } from '../firewall/proposal.js';
 import type { Remediation } from '../findings/finding.js';
+import { blockedFlowCause, type CauseSpec } from '../findings/causes.js';
 import { findKnownWebhook } from '../kubernetes/known-webhooks.js';
 import type { WebhookFailure } from '../kubernetes/webhook-failure.js';
 import type { FixContext, RuleInfo } from './rule.js';
@@ -14,9 +15,13 @@ const CAUSE_TEXT: Record<WebhookFailure['cause'], string> = {
   other: 'The API server could not complete the call.',
 };
 
+/** Failures that mean the call never reached the webhook, which the firewall explains. */
+const unreached = (failure: WebhookFailure): boolean => failure.cause === 'timeout' || failure.cause === 'unavailable' || failure.cause === 'other';
+
 export const webhookCallFailed: RuleInfo & {
   explain(failure: WebhookFailure): string;
   fix(failure: WebhookFailure, context: FixContext): Remediation;
+  cause(failure: WebhookFailure): CauseSpec | undefined;
 } = {
   id: 'webhook-call-failed',
   title: 'The API server failed to call an admission webhook',
@@ -31,9 +36,14 @@ export const webhookCallFailed: RuleInfo & {
     const port = known ? ` ${known.component} serves on container port ${known.port}, which the control plane must be allowed to reach.` : '';
     return `Webhook ${failure.webhook ?? 'unknown'}${target} failed. ${CAUSE_TEXT[failure.cause]}${port}`;
   },
+  // A call that never arrived is the control plane blocked from the webhook's port, seen from the API server.
+  cause: (failure) => {
+    const known = findKnownWebhook(failure.webhook, failure.service, failure.namespace);
+    return known && unreached(failure) ? blockedFlowCause('INGRESS', 'control-plane', 'tcp', [known.port], null) : undefined;
+  },
   fix: (failure, context) => {
     const known = findKnownWebhook(failure.webhook, failure.service, failure.namespace);
-    if (known && (failure.cause === 'timeout' || failure.cause === 'unavailable' || failure.cause === 'other')) {
+    if (known && unreached(failure)) {
       return controlPlaneIngressFix(context.model, [known.port], `kfguard: control plane to ${known.component} webhook`, `Allow tcp:${known.port} (${known.component}'s webhook port) from the control-plane range to the nodes.`);
     }
     const service = failure.service ?? 'SERVICE';

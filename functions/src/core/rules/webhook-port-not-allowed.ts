@@ -6,6 +6,7 @@ import { webhooksServingPort } from '../kubernetes/known-webhooks.js';
 import type { Traffic } from '../firewall/evaluator.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
 import type { CheckRule } from './check-rule.js';
+import { blockedFlowCause } from '../findings/causes.js';
 
 function webhookTraffic(port: number, source: Traffic['source'], destination: Traffic['destination']): Traffic {
   return { direction: 'INGRESS', protocol: 'tcp', ports: { from: port, to: port }, source, destination };
@@ -41,6 +42,7 @@ export const webhookPortNotAllowed: CheckRule = {
           firewallRule: rule.name,
           firewallLayer: rule.layer,
           resources: names.map((name) => `webhook:${name}`),
+          cause: blockedFlowCause('INGRESS', 'control-plane', 'tcp', [port], rule.name),
           explanation: `The control plane (${master.range.text}) cannot reach tcp:${port}, blocked by ${rule.layer === 'implied' ? 'the implied deny-ingress rule (nothing allows it)' : describeRule(rule)}. ${names.length} webhook${names.length === 1 ? '' : 's'} call${names.length === 1 ? 's' : ''} it${known.length ? ` (${known.join(', ')})` : ''}: ${webhooks.map((w) => `${w.webhook.name} via ${w.path}`).join('; ')}.`,
           remediation: blockedPiecesFix(context, pieces, rule, 'webhook', `Allow tcp:${port} from the control plane ${master.range.text} to the nodes.`, needed),
         }),
