@@ -52,19 +52,45 @@ export interface CheckBench {
   findings: number;
 }
 
-/** Times `kfguard check` end to end (process start, reading, every check) on a large rule set. */
-export async function benchCheck(count: number): Promise<CheckBench> {
+const FLAGS = ['--master-cidr', '172.16.0.32/28', '--node-cidr', '10.10.10.0/24', '--pod-cidr', '10.1.0.0/16', '--manifests', 'functions/samples/kubeflow-webhooks.yaml'];
+
+/** The rules file of `count` VPC rules, written once per run. */
+function rulesCorpus(count: number): string {
   mkdirSync(CORPUS_DIR, { recursive: true });
   const rulesFile = `${CORPUS_DIR}/firewall-rules-${count}.json`;
   // As get-effective-firewalls returns them: the VPC rules and an organization policy of 200 rules above them.
   writeFileSync(rulesFile, JSON.stringify({ firewalls: firewallExport(count), firewallPolicys: [hierarchicalPolicy(200)] }));
+  return rulesFile;
+}
+
+/** Times `kfguard check` end to end (process start, reading, every check) on a large rule set. */
+export async function benchCheck(count: number): Promise<CheckBench> {
+  const rulesFile = rulesCorpus(count);
   const out = `${CORPUS_DIR}/check-${count}.json`;
-  const flags = ['--master-cidr', '172.16.0.32/28', '--node-cidr', '10.10.10.0/24', '--pod-cidr', '10.1.0.0/16', '--manifests', 'functions/samples/kubeflow-webhooks.yaml'];
   const start = await measure(process.execPath, ['bin/kfguard.js', '--version']);
-  const run = await measure(process.execPath, ['bin/kfguard.js', 'check', '--gcloud', rulesFile, ...flags, '--format', 'json', '--fail-on', 'none'], { stdoutFile: out });
+  const run = await measure(process.execPath, ['bin/kfguard.js', 'check', '--gcloud', rulesFile, ...FLAGS, '--format', 'json', '--fail-on', 'none'], { stdoutFile: out });
   if (run.exitCode !== 0) throw new Error(`kfguard check exited ${run.exitCode}`);
   const { readFile } = await import('node:fs/promises');
   const report = JSON.parse(await readFile(out, 'utf8')) as { findings: unknown[]; stats: { firewallRules: number } };
   // firewallRules counts the policy's rules too.
   return { rules: report.stats.firewallRules, seconds: run.seconds, startSeconds: start.seconds, findings: report.findings.length };
+}
+
+export interface PlanBench {
+  rules: number;
+  seconds: number;
+  changes: number;
+  fixes: number;
+  verified: boolean;
+}
+
+/** Times `kfguard plan` end to end on the same rules: the checks, the plan, and its proof (the checks again with it applied). */
+export async function benchPlan(count: number): Promise<PlanBench> {
+  const rulesFile = rulesCorpus(count);
+  const out = `${CORPUS_DIR}/plan-${count}.json`;
+  const run = await measure(process.execPath, ['bin/kfguard.js', 'plan', '--gcloud', rulesFile, ...FLAGS, '--format', 'json'], { stdoutFile: out });
+  if (run.exitCode !== 0) throw new Error(`kfguard plan exited ${run.exitCode}: its plan is not verified, or did not fix everything`);
+  const { readFile } = await import('node:fs/promises');
+  const plan = JSON.parse(await readFile(out, 'utf8')) as { changes: { fixes: string[] }[]; verified: boolean };
+  return { rules: count, seconds: run.seconds, changes: plan.changes.length, fixes: new Set(plan.changes.flatMap((change) => change.fixes)).size, verified: plan.verified };
 }

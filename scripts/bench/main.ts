@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchAnalyze, CORPUS_DIR } from './analyze-vs-jq.js';
-import { benchCheck } from './check-rules.js';
+import { benchCheck, benchPlan } from './check-rules.js';
 import { benchColdStart } from './cold-start.js';
 import { benchPipeline } from './pipeline.js';
 import { table } from './measure.js';
@@ -16,7 +16,7 @@ const coldStartRuns = Number(process.env['KFGUARD_BENCH_COLD_RUNS'] ?? 21);
 
 const verdict = (met: boolean): string => (met ? 'met' : 'MISSED');
 
-const BENCHMARKS = ['cold-start', 'analyze', 'pipeline', 'check'] as const;
+const BENCHMARKS = ['cold-start', 'analyze', 'pipeline', 'check', 'plan'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 /** `npm run bench -- --only check`: one benchmark alone (repeatable); all of them by default. */
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   const analyze = run.has('analyze') ? await benchAnalyze(entries) : undefined;
   const pipeline = run.has('pipeline') ? await benchPipeline(pipelineEvents) : undefined;
   const check = run.has('check') ? await benchCheck(10_000) : undefined;
+  const plan = run.has('plan') ? await benchPlan(10_000) : undefined;
   const logSink = coldStart?.functions.find((fn) => fn.name === 'logSink');
   const rows: Row[] = [];
   if (analyze) {
@@ -75,8 +76,17 @@ async function main(): Promise<void> {
       `< 1 s end to end: ${verdict(check.seconds < 1)}`,
     ]);
   }
+  if (plan) {
+    rows.push([
+      `plan on the same ${plan.rules.toLocaleString('en-US')} VPC rules: the checks, the plan, the checks again with it applied`,
+      `${plan.seconds.toFixed(2)} s end to end (${plan.changes} changes fix ${plan.fixes} findings, verified: ${plan.verified})`,
+      '-',
+      '-',
+      `< 2 s end to end, verified: ${verdict(plan.seconds < 2 && plan.verified)}`,
+    ]);
+  }
   console.log(table([['benchmark', 'kfguard', 'baseline', 'ratio', 'goal'], ...rows]));
-  writeFileSync(`${CORPUS_DIR}/results.json`, `${JSON.stringify({ at: new Date().toISOString(), machine, analyze, pipeline, coldStart, check, logSinkColdStartRatio: logSink?.ratio }, null, 2)}\n`);
+  writeFileSync(`${CORPUS_DIR}/results.json`, `${JSON.stringify({ at: new Date().toISOString(), machine, analyze, pipeline, coldStart, check, plan, logSinkColdStartRatio: logSink?.ratio }, null, 2)}\n`);
 }
 
 await main();

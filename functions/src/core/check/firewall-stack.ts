@@ -45,7 +45,8 @@ export function clusterFirewalls(config: NetworkConfig, cluster: ClusterModel | 
   const notes: string[] = [];
   const vpc = config.firewalls.filter((rule) => !rule.policy);
   const onThisNetwork = vpc.filter((rule) => onNetwork(network, project, rule.network, rule.project));
-  const elsewhere = [...new Set(vpc.filter((rule) => !onThisNetwork.includes(rule)).map((rule) => rule.network))];
+  const here = new Set(onThisNetwork);
+  const elsewhere = [...new Set(vpc.filter((rule) => !here.has(rule)).map((rule) => rule.network))];
   if (elsewhere.length > 0) notes.push(`${vpc.length - onThisNetwork.length} VPC firewall rules among the inputs are on other networks (${elsewhere.join(', ')}) than ${network}: they do not apply to ${cluster?.name ?? 'the cluster'}.`);
   const modelled = cluster && ownGkeRules(onThisNetwork, cluster).length === 0 ? gkeCreatedRules(cluster) : [];
   const vpcRules = [...onThisNetwork, ...modelled];

@@ -336,12 +336,12 @@ interface IndexedRules {
 }
 
 /**
- * What is worked out for a layer, kept as long as the layer: its compiled rules (in a plain Map:
- * a WeakMap over ten thousand rules costs more in collection than the compiling saves) and its
- * indexes by direction and protocol.
+ * What is worked out for a layer, kept as long as the layer: its compiled rules, by position in
+ * `layer.rules` (keying ten thousand rule objects in a map costs more than compiling them all
+ * once), and its indexes by direction and protocol.
  */
 interface LayerIndex {
-  compiled: Map<FirewallRule, CompiledRule>;
+  compiled: CompiledRule[];
   byKind: Map<string, IndexedRules>;
 }
 
@@ -369,13 +369,10 @@ function indexRules(layer: StackLayer, index: LayerIndex, direction: Direction, 
   const rules: FirewallRule[] = [];
   const compiled: CompiledRule[] = [];
   const ports: PortSet[] = [];
-  for (const rule of layer.rules) {
+  for (let position = 0; position < layer.rules.length; position++) {
+    const rule = layer.rules[position]!;
     if (rule.direction !== direction) continue;
-    let compiledRule = index.compiled.get(rule);
-    if (!compiledRule) {
-      compiledRule = compileRule(rule);
-      index.compiled.set(rule, compiledRule);
-    }
+    const compiledRule = index.compiled[position]!;
     const matched = rulePorts(compiledRule, protocol);
     if (!matched) continue;
     rules.push(rule);
@@ -399,7 +396,7 @@ const indexes = new WeakMap<StackLayer, LayerIndex>();
 function rulesFor(layer: StackLayer, direction: Direction, protocol: string): IndexedRules {
   let index = indexes.get(layer);
   if (!index) {
-    index = { compiled: new Map(), byKind: new Map() };
+    index = { compiled: layer.rules.map(compileRule), byKind: new Map() };
     indexes.set(layer, index);
   }
   const key = `${direction} ${protocol}`;
