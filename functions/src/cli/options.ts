@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CidrError } from '../core/net/cidr.js';
-import { emptyClusterModel, withRangeOverrides, type ClusterModel, type RangeOverrides } from '../core/model/cluster.js';
+import { emptyClusterModel, rangeFlagProblem, withRangeOverrides, type ClusterModel, type RangeKind, type RangeOverrides } from '../core/model/cluster.js';
 import { SEVERITIES, atOrAbove, type Finding, type Severity } from '../core/findings/finding.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../core/report/findings-report.js';
 import { loadClusterFile } from '../adapters/input/cluster-file.js';
@@ -29,14 +28,20 @@ export function addClusterOptions(command: Command): Command {
 
 /** The range flags, validated now so a typo is a usage error before any input is read. */
 export function rangeOverrides(options: ClusterOptions): RangeOverrides {
-  const overrides: RangeOverrides = { masterCidr: options.masterCidr, nodeCidrs: options.nodeCidr, podCidrs: options.podCidr, serviceCidrs: options.serviceCidr };
-  try {
-    withRangeOverrides(emptyClusterModel(), overrides);
-  } catch (error) {
-    if (error instanceof CidrError) throw new UsageError(error.message);
-    throw error;
-  }
-  return overrides;
+  const flags = [
+    ['--master-cidr', 'master', options.masterCidr === undefined ? [] : [options.masterCidr]],
+    ['--node-cidr', 'node', options.nodeCidr ?? []],
+    ['--pod-cidr', 'pod', options.podCidr ?? []],
+    ['--service-cidr', 'service', options.serviceCidr ?? []],
+  ] as const;
+  for (const [flag, kind, values] of flags) for (const value of values) checkRangeFlag(flag, kind, value);
+  return { masterCidr: options.masterCidr, nodeCidrs: options.nodeCidr, podCidrs: options.podCidr, serviceCidrs: options.serviceCidr };
+}
+
+/** A usage error naming the flag, the value and why it cannot be that range. */
+export function checkRangeFlag(flag: string, kind: RangeKind, value: string): void {
+  const problem = rangeFlagProblem(kind, value);
+  if (problem) throw new UsageError(`${flag} ${value === '' ? '""' : value}: ${problem}`);
 }
 
 /** The cluster file, then the range flags on top of it. */

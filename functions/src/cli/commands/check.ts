@@ -38,8 +38,8 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
   addRejectionOption(command);
   command.action(async (options: CheckOptions) => {
     if (!options.manifests?.length && !options.gcloud?.length && !options.cluster) throw new UsageError('check needs --manifests, --gcloud or --cluster');
-    const { config, rejected } = await loadNetworkConfig({ manifests: options.manifests, gcloud: options.gcloud });
     const overrides = rangeOverrides(options);
+    const { config, rejected } = await loadNetworkConfig({ manifests: options.manifests, gcloud: options.gcloud });
     const clusters: ClusterModel[] = options.cluster ? [await loadClusterFile(options.cluster, options.clusterName)] : [];
     if (options.clusterName && !options.cluster) {
       const named = config.clusters.filter((cluster) => isNamed(cluster.model, options.clusterName!));

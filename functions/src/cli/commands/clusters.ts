@@ -34,8 +34,9 @@ export function registerClusters(program: Command, io: CliIo): void {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    const overrides = rangeOverrides(options);
     const base = options.cluster ? await loadClusterFile(options.cluster) : { ...emptyClusterModel(), privateNodes: true };
-    const model = withRangeOverrides({ ...base, project: options.project, location: options.location, name: options.name }, rangeOverrides(options));
+    const model = withRangeOverrides({ ...base, project: options.project, location: options.location, name: options.name }, overrides);
     const cluster: RegisteredCluster = { key, project: options.project, location: options.location, name: options.name, model: storedModel(model), registeredAt: new Date().toISOString() };
     if (options.managementNamespace) {
       cluster.management = { namespace: options.managementNamespace, ...(options.managementCluster ? { name: options.managementCluster } : {}), ...(options.managementLocation ? { location: options.managementLocation } : {}) };
