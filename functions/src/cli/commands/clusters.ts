@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { emptyClusterModel, withRangeOverrides } from '../../core/model/cluster.js';
 import { clusterKey, storedModel, type RegisteredCluster } from '../../core/pipeline/registry.js';
 import { columns } from '../../core/report/text.js';
@@ -48,8 +48,8 @@ export function registerClusters(program: Command, io: CliIo): void {
   clusters
     .command('list')
     .description('registered clusters and their last sweep')
-    .option('--format <format>', 'table or json', 'table')
-    .action(async (options: { format: string }) => {
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options: { format: 'table' | 'json' }) => {
       const { listClusters } = await import('../actions/firestore-commands.js');
       const list = await listClusters(io);
       if (options.format === 'json') {
