@@ -109,7 +109,7 @@ describe('npm start: the incident through the real path, then the dashboard unti
     expect(await findings.exited(60_000)).toBe(0);
     const document = JSON.parse(findings.stdout());
     expect(document.findings).toHaveLength(open);
-    expect(document.findings.every((finding: any) => finding.cluster === 'acme-ml-prod/us-central1/kf-prod' && finding.remediation.summary)).toBe(true);
+    expect(document.findings.every((finding: any) => finding.cluster === 'acme-ml-prod:us-central1:kf-prod' && finding.remediation.summary)).toBe(true);
   });
 
   it('serves the dashboard read-only, with the same data as JSON', async () => {

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { emptyClusterModel, rangeFlagProblem, withRangeOverrides, type ClusterModel, type RangeKind, type RangeOverrides } from '../core/model/cluster.js';
+import { ClusterIdError, isClusterName, parseClusterId } from '../core/model/cluster-id.js';
 import { SEVERITIES, atOrAbove, type Finding, type Severity } from '../core/findings/finding.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../core/report/findings-report.js';
 import { loadClusterFile } from '../adapters/input/cluster-file.js';
@@ -16,10 +17,25 @@ export interface ClusterOptions {
   serviceCidr?: string[];
 }
 
+/** `--cluster-name`, checked as it is parsed: a cluster name or a well-formed cluster id. */
+function clusterNameOrId(text: string): string {
+  if (!text.includes(':')) {
+    if (!isClusterName(text)) throw new UsageError(`--cluster-name ${text}: not a cluster name; write NAME, or the cluster id PROJECT:LOCATION:NAME`);
+    return text;
+  }
+  try {
+    parseClusterId(text);
+  } catch (error) {
+    if (error instanceof ClusterIdError) throw new UsageError(`--cluster-name ${text}: ${error.message}`);
+    throw error;
+  }
+  return text;
+}
+
 export function addClusterOptions(command: Command): Command {
   return command
     .option('--cluster <file>', 'output of `gcloud container clusters describe` or `list --format=json`')
-    .option('--cluster-name <name>', 'the cluster to use when the inputs hold several: NAME, or LOCATION/NAME')
+    .option('--cluster-name <name>', 'the cluster to use when the inputs hold several: NAME, or its id PROJECT:LOCATION:NAME', clusterNameOrId)
     .option('--master-cidr <cidr>', "the control plane's /28 (privateClusterConfig.masterIpv4CidrBlock)")
     .option('--node-cidr <cidr>', 'node range (repeatable)', collect)
     .option('--pod-cidr <cidr>', 'pod range (repeatable)', collect)

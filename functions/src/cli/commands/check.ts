@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { emptyClusterModel, isNamed, withRangeOverrides, type ClusterModel } from '../../core/model/cluster.js';
+import { clusterIdOrName, emptyClusterModel, isNamed, withRangeOverrides, type ClusterModel } from '../../core/model/cluster.js';
 import { configSize } from '../../core/config/specs.js';
 import { runChecks } from '../../core/check/run.js';
 import { renderDocument } from '../../core/report/findings-report.js';
@@ -43,7 +43,7 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
     const clusters: ClusterModel[] = options.cluster ? [await loadClusterFile(options.cluster, options.clusterName)] : [];
     if (options.clusterName && !options.cluster) {
       const named = config.clusters.filter((cluster) => isNamed(cluster.model, options.clusterName!));
-      if (named.length === 0) throw new UsageError(`--cluster-name: no cluster named ${options.clusterName} among the inputs (${config.clusters.map((cluster) => cluster.model.name).join(', ') || 'none'})`);
+      if (named.length === 0) throw new UsageError(`--cluster-name: no cluster named ${options.clusterName} among the inputs (${config.clusters.map((cluster) => clusterIdOrName(cluster.model)).join(', ') || 'none'})`);
       config.clusters = named;
     }
     if (clusters.length === 0 && config.clusters.length === 0 && overrides.masterCidr) {

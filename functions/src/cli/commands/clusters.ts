@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { emptyClusterModel, withRangeOverrides } from '../../core/model/cluster.js';
+import { ClusterIdError } from '../../core/model/cluster-id.js';
 import { clusterKey, storedModel, type RegisteredCluster } from '../../core/pipeline/registry.js';
 import { columns } from '../../core/report/text.js';
 import { loadClusterFile } from '../../adapters/input/cluster-file.js';
@@ -32,7 +33,8 @@ export function registerClusters(program: Command, io: CliIo): void {
     try {
       key = clusterKey(options.project, options.location, options.name);
     } catch (error) {
-      throw new UsageError((error as Error).message);
+      if (error instanceof ClusterIdError) throw new UsageError(error.message);
+      throw error;
     }
     const overrides = rangeOverrides(options);
     const base = options.cluster ? await loadClusterFile(options.cluster) : { ...emptyClusterModel(), privateNodes: true };

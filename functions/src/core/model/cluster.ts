@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatClusterId, parseClusterId } from './cluster-id.js';
 import { CidrError, isNetworkAddress, isPrivateRange, isRfc1918Range, parseCidr, tryParseCidr, type Cidr } from '../net/cidr.js';
 
 export type RangeKind = 'master' | 'node' | 'pod' | 'service';
@@ -191,9 +192,16 @@ export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
   return model;
 }
 
-/** Whether a cluster is the one asked for: by name, or by `LOCATION/NAME` where two share a name. */
-export function isNamed(model: ClusterModel, name: string): boolean {
-  return name.includes('/') ? `${model.location}/${model.name}` === name : model.name === name;
+/** Whether a cluster is the one asked for: by name, or by its id (PROJECT:LOCATION:NAME) where several share a name. */
+export function isNamed(model: ClusterModel, nameOrId: string): boolean {
+  if (!nameOrId.includes(':')) return model.name === nameOrId;
+  const id = parseClusterId(nameOrId);
+  return model.project === id.project && model.location === id.location && model.name === id.name;
+}
+
+/** How a cluster is written to pick it: its id when the inputs say where it is, else its name. */
+export function clusterIdOrName(model: ClusterModel): string {
+  return model.project && model.location && model.name ? formatClusterId({ project: model.project, location: model.location, name: model.name }) : (model.name ?? 'a cluster without a name');
 }
 
 /** us-central1-a → us-central1; a region stays as it is. */
