@@ -1,5 +1,5 @@
-import { formatSeconds, orderedStages, stageSeconds, type DeploymentRecord, type StageRecord } from '../deploy/records.js';
-import { columns } from './text.js';
+import { orderedStages, stageSeconds, type DeploymentRecord, type StageRecord } from '../deploy/records.js';
+import { columns, formatDuration } from './text.js';
 
 export function renderDeploymentList(deployments: readonly DeploymentRecord[]): string {
   if (deployments.length === 0) return 'No deployments (kfguard deploy REQUEST.json).\n';
@@ -12,7 +12,7 @@ export function renderDeploymentTimeline(deployment: DeploymentRecord, stages: r
   const header = `${deployment.id}: ${deployment.status}${deployment.failedStage ? ` at ${deployment.failedStage}: ${deployment.reason ?? ''}` : ''}\n`;
   const rows = [
     ['STAGE', 'STATUS', 'ATTEMPTS', 'POLLS', 'STARTED', 'DURATION', 'DETAIL'],
-    ...orderedStages(stages).map((s) => [s.stage, s.status, String(s.attempt), String(s.polls), s.startedAt, formatSeconds(stageSeconds(s, now)), (s.reason ?? '').slice(0, 120)]),
+    ...orderedStages(stages).map((s) => [s.stage, s.status, String(s.attempt), String(s.polls), s.startedAt, formatDuration(stageSeconds(s, now)), (s.reason ?? '').slice(0, 120)]),
   ];
   return `${header}${columns(rows)}\n`;
 }
