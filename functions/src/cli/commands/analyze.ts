@@ -4,7 +4,7 @@ import { Analyzer } from '../../core/analyze/analyzer.js';
 import { DEFAULT_STUCK_MINUTES, GkeOperationSchema, operationStateFromApi, parseThreshold } from '../../core/gke/operation.js';
 import { zodIssueText } from '../../core/logs/log-entry.js';
 import { renderDocument } from '../../core/report/findings-report.js';
-import { InputError, openInput } from '../../adapters/input/files.js';
+import { checkOpenable, openInput } from '../../adapters/input/files.js';
 import { readLocatedJson } from '../../adapters/input/json-tokens.js';
 import { readLogStream } from '../../adapters/input/log-reader.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
@@ -103,34 +103,28 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: (code: num
   addOutputOptions(command);
   addRejectionOption(command);
   command.action(async (files: string[], options: AnalyzeOptions) => {
+    const inputs = files.length > 0 ? files : ['-'];
+    await checkOpenable(inputs.filter((file) => file !== '-'));
     const model = await resolveClusterModel(options);
     const inForce = options.rules ? await firewallInForce(options.rules, model) : undefined;
     const analyzer = new Analyzer({ model, now: parseNow(options.now), thresholds: thresholds(options.stuckAfter), firewall: inForce?.firewall, notes: inForce?.notes ?? [] });
     for (const { source, reason } of inForce?.rejected ?? []) analyzer.reject(source, `--rules: ${reason}`);
     await addOperations(analyzer, options.operations ?? []);
-    const inputs = files.length > 0 ? files : ['-'];
     const progress = new ProgressBar(io.stderr, io.stderrIsTTY, await totalSize(inputs), 'analyze');
     const sink = {
       entry: (value: unknown, source: string) => analyzer.addEntry(value, source),
       reject: (source: string, reason: string) => analyzer.reject(source, reason),
     };
-    let unreadable = false;
     for (const file of inputs) {
-      try {
-        const stream = file === '-' ? io.stdin : await openInput(file);
-        await readLogStream(stream, file === '-' ? 'stdin' : file, sink, { onBytes: (bytes) => progress.advance(bytes, analyzer.stats.entries) });
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        unreadable = true;
-        await write(io.stderr, `kfguard: ${error.message}\n`);
-      }
+      const stream = file === '-' ? io.stdin : await openInput(file);
+      await readLogStream(stream, file === '-' ? 'stdin' : file, sink, { onBytes: (bytes) => progress.advance(bytes, analyzer.stats.entries) });
     }
     progress.finish();
     const report = analyzer.report();
     await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
     const rejection = rejectionSummary(report.rejected, report.stats.rejected);
     if (rejection) await write(io.stderr, `${rejection}${options.allowRejected ? '' : '; exit 2 (pass --allow-rejected to judge what was read)'}\n`);
-    if (unreadable || (rejection && !options.allowRejected)) setExit(EXIT_USAGE);
+    if (rejection && !options.allowRejected) setExit(EXIT_USAGE);
     else setExit(failsOn(report.findings, options.failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }
