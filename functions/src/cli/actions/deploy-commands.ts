@@ -6,10 +6,17 @@ import { firestore } from '../../adapters/firestore/client.js';
 import { DeploymentStore } from '../../adapters/firestore/deployments.js';
 import { publishJson, closePublisher } from '../../adapters/pubsub/publisher.js';
 import { UsageError, type CliIo } from '../io.js';
-import { connect, withFirestore } from './connect.js';
+import { withFirestore } from './connect.js';
 
+/**
+ * Publishes the request unless its id is taken: deployTrigger would drop a repeated id without a
+ * word (its create is the claim), so the person deploying hears it here instead.
+ */
 export async function publishDeploymentRequest(io: CliIo, request: DeploymentRequest): Promise<string> {
-  connect(io);
+  const existing = await withFirestore(io, () => new DeploymentStore(firestore()).get(request.id));
+  if (existing) {
+    throw new UsageError(`deployment ${request.id} already exists (status ${existing.status}); see it with kfguard deployments ${request.id}, or give the request a new id to deploy again`);
+  }
   try {
     return await publishJson(TOPICS.deployRequests, serializableRequest(request), { deployment: request.id });
   } finally {
