@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { spawnBin, type RunningBin } from '../helpers/cli.js';
+import { tableRows } from '../helpers/table.js';
 import { LOCAL_SERVERS } from '../../functions/src/dev/ports.js';
 import { ensureChromium, launchChromium, type ChromiumAvailability } from '../helpers/chromium.js';
 
@@ -72,19 +73,22 @@ describe('npm start: the incident through the real path, then the dashboard unti
 
   it('prints the incident\'s findings with causes and fixes: webhooks, health checks, the image pull and the stuck operation', () => {
     const findings = report.slice(report.indexOf('== Findings'), report.indexOf('== Deployment =='));
-    expect(findings).toMatch(/webhook-port-blocked .*tcp:15017/);
-    expect(findings).toMatch(/webhook-port-blocked .*tcp:9443/);
-    expect(findings).toMatch(/webhook-call-failed/);
-    expect(findings).toMatch(/webhook\.cert-manager\.io/);
-    expect(findings).toMatch(/health-check-blocked .*35\.191\.0\.0\/16,130\.211\.0\.0\/22/);
-    expect(findings).toMatch(/internet-egress-blocked .*google-public tcp:443/);
-    expect(findings).toMatch(/operation-stuck/);
+    // Printed to a pipe, as here, the table wraps at 100 columns: its rows are read back whole.
+    const rows = tableRows(findings.slice(findings.indexOf('SEVERITY'))).map((cells) => cells.join('  '));
+    expect(rows).toContainEqual(expect.stringMatching(/webhook-port-blocked .*tcp:15017/));
+    expect(rows).toContainEqual(expect.stringMatching(/webhook-port-blocked .*tcp:9443/));
+    expect(rows).toContainEqual(expect.stringMatching(/webhook-call-failed/));
+    expect(findings.replace(/\s+/g, ' ')).toMatch(/webhook\.cert-manager\.io/);
+    expect(rows).toContainEqual(expect.stringMatching(/health-check-blocked .*35\.191\.0\.0\/16,130\.211\.0\.0\/22/));
+    expect(rows).toContainEqual(expect.stringMatching(/internet-egress-blocked .*google-public tcp:443/));
+    expect(rows).toContainEqual(expect.stringMatching(/operation-stuck/));
+    expect(Math.max(...findings.split('\n').filter((line) => !line.trimStart().startsWith('$ ')).map((line) => line.length))).toBeLessThanOrEqual(100);
     expect(findings).toMatch(/\$ gcloud compute firewall-rules create \S+ --project=acme-ml-prod --network=kf-prod --direction=INGRESS --priority=899 --allow=tcp:15017 --source-ranges=172\.16\.0\.32\/28/);
   });
 
   it('prints the deployment\'s stage timeline, stopped at wait-cluster by the stuck CREATE_CLUSTER', () => {
     const timeline = report.slice(report.indexOf('== Deployment =='), report.indexOf('== Notifications'));
-    expect(timeline).toMatch(/kf-prod-2026-11-20: failed at wait-cluster: CREATE_CLUSTER operation-\S+ .* past the 45m threshold/);
+    expect(timeline.replace(/\s+/g, ' ')).toMatch(/kf-prod-2026-11-20: failed at wait-cluster: CREATE_CLUSTER operation-\S+ .* past the 45m threshold/);
     for (const stage of ['preflight', 'fetch', 'configure', 'gate', 'mirror', 'apply']) expect(timeline).toMatch(new RegExp(`^${stage}\\s+succeeded`, 'm'));
     expect(timeline).toMatch(/^wait-cluster\s+failed/m);
     expect(timeline).not.toMatch(/^(endpoint|verify)\s/m);

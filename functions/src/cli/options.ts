@@ -67,7 +67,24 @@ export async function resolveClusterModel(options: ClusterOptions): Promise<Clus
   return withRangeOverrides(base, overrides);
 }
 
-export interface OutputOptions {
+export interface WideOption {
+  wide?: boolean;
+}
+
+/** `--wide`, for every command that prints a table. */
+export function wideOption(): Option {
+  return new Option('--wide', 'print tables and their text at full length instead of wrapping them at word boundaries to the terminal width');
+}
+
+/** Where text output wraps when not on a terminal (a file, a pipe, CI logs). */
+const DEFAULT_WIDTH = 100;
+
+/** How wide table output may be: the terminal's width, 100 off a terminal, unbounded with --wide. */
+export function outputWidth(options: WideOption, columns: number | undefined): number {
+  return options.wide ? Number.POSITIVE_INFINITY : (columns ?? DEFAULT_WIDTH);
+}
+
+export interface OutputOptions extends WideOption {
   format?: OutputFormat;
   failOn: Severity | 'none';
 }
@@ -75,7 +92,8 @@ export interface OutputOptions {
 export function addOutputOptions(command: Command): Command {
   return command
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices(OUTPUT_FORMATS))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('error'));
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('error'))
+    .addOption(wideOption());
 }
 
 export function outputFormat(options: OutputOptions, stdoutIsTTY: boolean): OutputFormat {

@@ -25,16 +25,16 @@ export async function publishDeploymentRequest(io: CliIo, request: DeploymentReq
 }
 
 /** The newest `limit` deployments, or one deployment with its stage timeline. */
-export async function describeDeployments(io: CliIo, id: string | undefined, options: { format: 'table' | 'json'; limit: number }): Promise<string> {
+export async function describeDeployments(io: CliIo, id: string | undefined, options: { format: 'table' | 'json'; limit: number; width: number }): Promise<string> {
   return withFirestore(io, async () => {
     const store = new DeploymentStore(firestore());
     if (!id) {
       const list = await store.recent(options.limit);
-      return options.format === 'json' ? `${JSON.stringify({ deployments: list }, null, 2)}\n` : renderDeploymentList(list);
+      return options.format === 'json' ? `${JSON.stringify({ deployments: list }, null, 2)}\n` : renderDeploymentList(list, options.width);
     }
     const deployment = await store.get(id);
     if (!deployment) throw new UsageError(`no deployment ${id}`);
     const stages = orderedStages(await store.stages(id));
-    return options.format === 'json' ? `${JSON.stringify({ deployment, stages }, null, 2)}\n` : renderDeploymentTimeline(deployment, stages, new Date());
+    return options.format === 'json' ? `${JSON.stringify({ deployment, stages }, null, 2)}\n` : renderDeploymentTimeline(deployment, stages, new Date(), options.width);
   });
 }

@@ -15,6 +15,7 @@ import {
   collect,
   failsOn,
   outputFormat,
+  outputWidth,
   parseNow,
   rejectionSummary,
   resolveClusterModel,
@@ -121,7 +122,7 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: (code: num
     }
     progress.finish();
     const report = analyzer.report();
-    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
+    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY), outputWidth(options, io.stdoutColumns)));
     const rejection = rejectionSummary(report.rejected, report.stats.rejected);
     if (rejection) await write(io.stderr, `${rejection}${options.allowRejected ? '' : '; exit 2 (pass --allow-rejected to judge what was read)'}\n`);
     if (rejection && !options.allowRejected) setExit(EXIT_USAGE);

@@ -12,6 +12,7 @@ import {
   addRejectionOption,
   failsOn,
   outputFormat,
+  outputWidth,
   rangeOverrides,
   rejectionSummary,
   type ClusterOptions,
@@ -51,7 +52,7 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
       clusters.push({ ...emptyClusterModel(), privateNodes: true, network: config.firewalls[0]?.network });
     }
     const report = runChecks(config, { clusters, rejected, adjust: (model) => withRangeOverrides(model, overrides) });
-    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
+    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY), outputWidth(options, io.stdoutColumns)));
     const judgedNothing = configSize(config) === 0 && clusters.length === 0;
     const rejection = rejectionSummary(rejected);
     if (rejection) await write(io.stderr, `${rejection}${options.allowRejected ? '' : '; exit 2 (pass --allow-rejected to judge what was read)'}\n`);

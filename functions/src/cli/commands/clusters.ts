@@ -5,7 +5,7 @@ import { clusterKey, storedModel, type RegisteredCluster } from '../../core/pipe
 import { columns } from '../../core/report/text.js';
 import { loadClusterFile } from '../../adapters/input/cluster-file.js';
 import { UsageError, write, type CliIo } from '../io.js';
-import { addClusterOptions, rangeOverrides, type ClusterOptions } from '../options.js';
+import { addClusterOptions, outputWidth, rangeOverrides, wideOption, type ClusterOptions, type WideOption } from '../options.js';
 
 interface AddOptions extends ClusterOptions {
   project: string;
@@ -51,7 +51,8 @@ export function registerClusters(program: Command, io: CliIo): void {
     .command('list')
     .description('registered clusters and their last sweep')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (options: { format: 'table' | 'json' }) => {
+    .addOption(wideOption())
+    .action(async (options: { format: 'table' | 'json' } & WideOption) => {
       const { listClusters } = await import('../actions/firestore-commands.js');
       const list = await listClusters(io);
       if (options.format === 'json') {
@@ -62,6 +63,6 @@ export function registerClusters(program: Command, io: CliIo): void {
       for (const cluster of list) {
         rows.push([cluster.key, cluster.model.network ?? '', cluster.model.masterCidr ?? '', cluster.lastSweep ? `${cluster.lastSweep.at} ${cluster.lastSweep.status}${cluster.lastSweep.unreadSources?.length ? ` (unread: ${cluster.lastSweep.unreadSources.join(', ')})` : ''}` : 'never', String(cluster.lastSweep?.openFindings ?? '')]);
       }
-      await write(io.stdout, list.length === 0 ? 'No clusters registered (kfguard clusters add).\n' : `${columns(rows)}\n`);
+      await write(io.stdout, list.length === 0 ? 'No clusters registered (kfguard clusters add).\n' : `${columns(rows, outputWidth(options, io.stdoutColumns))}\n`);
     });
 }
