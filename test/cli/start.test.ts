@@ -102,7 +102,8 @@ describe('npm start: the incident through the real path, then the dashboard unti
     // One per new finding, plus the deployment's failure, on each channel.
     const open = Number(/== Findings: (\d+) open/.exec(report)?.[1]);
     expect(notifications).toContain(`${open + 1} Google Chat messages, ${open + 1} emails`);
-    expect(report).toContain(`== Dashboard ==\n\n  ${dashboardUrl}`);
+    expect(report).toContain(`== Dashboard ==\n\n  ${dashboardUrl} (served until Ctrl-C)`);
+    expect(report.replace(/\s+/g, ' ')).toMatch(/… and \d+ more: every cause and fix with `npx kfguard findings` in another terminal here, or on the dashboard/);
   });
 
   it('leaves the stack to the other commands: kfguard findings reads the same Firestore', async () => {
@@ -201,8 +202,12 @@ describe('npm start: the incident through the real path, then the dashboard unti
     const listening = again.waitForStderr(/replaying the incident/, STARTUP_MS).then(() => readFileSync(join(folder, '.kfguard', 'dev.json'), 'utf8'));
     const state = JSON.parse(await listening);
     expect(await again.exited(STARTUP_MS)).toBe(0);
-    expect(again.stdout()).toContain(`== Dashboard ==\n\n  http://127.0.0.1:${base}/`);
+    expect(again.stdout()).toContain(`== Dashboard ==\n\n  http://127.0.0.1:${base}/ (stops with the stack: --exit; without it, served until Ctrl-C)`);
     expect(again.stdout()).toMatch(/failed at wait-cluster/);
+    // --exit says what it does and where the rest is, not what holds only while the stack runs.
+    const rest = again.stdout().replace(/\s+/g, ' ');
+    expect(rest).toMatch(/… and \d+ more: --exit stops the stack after this report\. To see every cause and fix, run `npm start` \(or `npx kfguard demo`\) without --exit, then `npx kfguard findings` in another terminal here, or open the dashboard/);
+    expect(rest).not.toMatch(/while this runs/);
     const ports = JSON.stringify(state.endpoints).match(/127\.0\.0\.1:(\d+)/g)!.map((address) => Number(address.split(':')[1]));
     expect(ports.length).toBeGreaterThan(10);
     for (const port of ports) expect(port - base).toSatisfy((offset: number) => offset >= 0 && offset < LOCAL_SERVERS.length);

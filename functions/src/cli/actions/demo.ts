@@ -91,15 +91,28 @@ function notificationsSection(stack: DevStack, width: number): string {
   return [`  ${chat.length} Google Chat messages, ${email.length} emails`, ...listed(first(chat)), ...listed(first(email))].join('\n');
 }
 
+/**
+ * Where the rest of the findings are: with --exit the stack stops right after the report, so
+ * `kfguard findings` and the dashboard will not answer; the report says so and how to keep them.
+ */
+function whereTheRestIs(exit: boolean): { findings: string; dashboard: string } {
+  if (!exit) return { findings: 'every cause and fix with `npx kfguard findings` in another terminal here, or on the dashboard', dashboard: 'served until Ctrl-C' };
+  return {
+    findings: '--exit stops the stack after this report. To see every cause and fix, run `npm start` (or `npx kfguard demo`) without --exit, then `npx kfguard findings` in another terminal here, or open the dashboard',
+    dashboard: 'stops with the stack: --exit; without it, served until Ctrl-C',
+  };
+}
+
 async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord | undefined, dashboardUrl: string, options: DemoOptions): Promise<void> {
   const stored = await new FindingStore(firestore()).list({ status: 'open' });
   const findings = storedFindingsDocument(stored);
   const stages = deployment ? await new DeploymentStore(firestore()).stages(deployment.id) : [];
+  const rest = whereTheRestIs(options.exit);
   const sections = [
-    `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable({ findings: findings.findings }, { details: FINDINGS_DETAILED, rest: `every cause and fix with \`npx kfguard findings\` (while this runs) or on the dashboard`, width: options.width })}`,
+    `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable({ findings: findings.findings }, { details: FINDINGS_DETAILED, rest: rest.findings, width: options.width })}`,
     `== Deployment ==\n\n${deployment ? renderDeploymentTimeline(deployment, stages, new Date(), options.width) : 'no deployment record\n'}`,
     `== Notifications sent (Google Chat recorder, SMTP server) ==\n\n${notificationsSection(stack, options.width)}\n`,
-    `== Dashboard ==\n\n  ${dashboardUrl}\n`,
+    `== Dashboard ==\n\n${hanging('  ', `${dashboardUrl} (${rest.dashboard})`, options.width)}\n`,
   ];
   await write(io.stdout, `${sections.join('\n')}\n`);
 }
