@@ -9,25 +9,26 @@ const GAP = 2;
  */
 export function columns(lines: readonly (readonly string[] | string)[], width = Number.POSITIVE_INFINITY): string {
   const rows = lines.filter((line): line is readonly string[] => typeof line !== 'string');
-  const count = Math.max(0, ...rows.map((row) => row.length));
-  const natural = Array.from({ length: count }, (_, i) => Math.max(0, ...rows.map((row) => (row[i] ?? '').length)));
-  const narrowest = Array.from({ length: count }, (_, i) => Math.max(0, ...rows.flatMap((row) => breakable(row[i] ?? '').map((piece) => piece.text.length))));
-  const widths = [...natural];
+  const count = rows.reduce((most, row) => Math.max(most, row.length), 0);
+  // Reduced, not spread into Math.max: a table of every stored finding can have many thousand rows.
+  const widest = (length: (cell: string) => number) => Array.from({ length: count }, (_, i) => rows.reduce((most, row) => Math.max(most, length(row[i] ?? '')), 0));
+  const widths = widest((cell) => cell.length);
+  const narrowest = widest((cell) => breakable(cell).reduce((most, piece) => Math.max(most, piece.text.length), 0));
   let excess = widths.reduce((sum, each) => sum + each, GAP * (count - 1)) - width;
   while (excess > 0) {
-    const widest = widths.reduce((best, each, i) => (each > narrowest[i]! && (best < 0 || each > widths[best]!) ? i : best), -1);
-    if (widest < 0) break;
-    widths[widest]!--;
+    const narrowed = widths.reduce((best, each, i) => (each > narrowest[i]! && (best < 0 || each > widths[best]!) ? i : best), -1);
+    if (narrowed < 0) break;
+    widths[narrowed]!--;
     excess--;
   }
   return lines
     .flatMap((row) => {
       if (typeof row === 'string') return [row];
       const cells = row.map((cell, i) => (cell.length <= widths[i]! ? [cell] : wrap(cell, widths[i]).split('\n')));
-      const height = Math.max(1, ...cells.map((lines) => lines.length));
+      const height = Math.max(1, ...cells.map((cellLines) => cellLines.length));
       return Array.from({ length: height }, (_, line) =>
         cells
-          .map((lines, i) => (i === cells.length - 1 ? (lines[line] ?? '') : (lines[line] ?? '').padEnd(widths[i]! + GAP)))
+          .map((cellLines, i) => (i === cells.length - 1 ? (cellLines[line] ?? '') : (cellLines[line] ?? '').padEnd(widths[i]! + GAP)))
           .join('')
           .trimEnd(),
       );
