@@ -104,7 +104,7 @@ describe('logSink refuses hostile messages and keeps going', () => {
   });
 });
 
-const notification = (id: string, title: string): NotificationRequest => findingOpened(id, { title, count: 1, cluster: 'acme-ml-prod/us-central1/kf-prod', command: null });
+const notification = (id: string, title: string): NotificationRequest => findingOpened(id, { title, count: 1, cluster: 'acme-ml-prod:us-central1:kf-prod', command: null });
 
 describe('notifier', () => {
   const hostileWebhooks = [

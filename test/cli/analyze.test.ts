@@ -136,7 +136,7 @@ describe('kfguard analyze', () => {
     expect(markdown.stdout).toContain('```yaml\napiVersion: compute.cnrm.cloud.google.com/v1beta1');
     const table = await runCli(['analyze', DENIED, ...RANGE_FLAGS, '--format', 'table']);
     expect(table.stdout.split('\n')[0]).toMatch(/^\d+ causes:$/);
-    expect(table.stdout).toMatch(/^ID\s+SEVERITY\s+RULE\s+COUNT\s+FLOW\s+FIREWALL RULE$/m);
+    expect(table.stdout).toMatch(/^ID\s+FINDING\s+COUNT\s+FLOW\s+FIREWALL RULE$/m);
     expect(table.stdout).toContain('entries 11, denied 11, ignored 0, rejected 0');
   });
 
@@ -162,11 +162,13 @@ describe('kfguard analyze', () => {
       expect(result.stderr).toMatch(message);
     });
 
-    it('2 for an unreadable file, after analysing the readable ones', async () => {
-      const result = await runCli(['analyze', '--format', 'json', DENIED, '/nonexistent.json', ...RANGE_FLAGS]);
-      expect(result.code).toBe(2);
-      expect(JSON.parse(result.stdout).stats.denied).toBe(11);
+    it.each(['table', 'json', 'markdown'])('2 for a missing file, alone or among readable ones: only the error, in --format %s too', async (format) => {
+      for (const files of [['/nonexistent.json'], [DENIED, '/nonexistent.json']]) {
+        const result = await runCli(['analyze', '--format', format, ...files, ...RANGE_FLAGS]);
+        expect(result).toEqual({ code: 2, stdout: '', stderr: 'kfguard: cannot read /nonexistent.json: no such file\n' });
+      }
     });
+
   });
 
   it('works as an installed binary reading stdin', async () => {

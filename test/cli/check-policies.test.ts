@@ -238,10 +238,14 @@ describe('failing closed', () => {
     expect((await check(['--gcloud', list, '--cluster-name', 'kf-two'])).report.clusters.map((c: any) => c.name)).toEqual(['kf-two']);
     const wrong = await check(['--gcloud', list, '--cluster-name', 'nope']);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain('--cluster-name: no cluster named nope among the inputs (kf-test, kf-two)');
+    expect(wrong.stderr).toContain('--cluster-name: no cluster named nope among the inputs (kf-test-project:us-central1:kf-test, kf-test-project:us-central1:kf-two)');
+    expect((await check(['--gcloud', list, '--cluster-name', 'kf-test-project:us-central1:kf-two'])).report.clusters.map((c: any) => c.name)).toEqual(['kf-two']);
+    expect((await check(['--gcloud', list, '--cluster-name', 'kf-test-project:us-east1:kf-two'])).code).toBe(2);
+    const picked = await runCli(['check', '--cluster', list, '--cluster-name', 'kf-test-project:us-central1:kf-two', '--format', 'json']);
+    expect(JSON.parse(picked.stdout).clusters.map((c: any) => c.name)).toEqual(['kf-two']);
     const ambiguous = await runCli(['check', '--cluster', list, '--format', 'json']);
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toContain('holds 2 clusters (us-central1/kf-test, us-central1/kf-two): pick one with --cluster-name NAME or LOCATION/NAME');
+    expect(ambiguous.stderr).toContain('holds 2 clusters (kf-test-project:us-central1:kf-test, kf-test-project:us-central1:kf-two): pick one with --cluster-name NAME or PROJECT:LOCATION:NAME');
   });
 });
 

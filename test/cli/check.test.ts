@@ -276,6 +276,15 @@ describe('check inputs', () => {
     expect(missing.stderr).toContain('cannot read /nonexistent/dir');
   });
 
+  it.each(['table', 'json', 'markdown'])('a missing file among readable ones prints only the error, in --format %s too', async (format) => {
+    for (const args of [['--manifests', `${BLUEPRINT}/firewall.yaml`, '/nonexistent.yaml'], ['--gcloud', '/nonexistent.json'], ['--cluster', '/nonexistent.json']]) {
+      const result = await runCli(['check', '--format', format, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^kfguard: cannot read \/nonexistent\.(yaml|json): no such file( or directory)?\n$/);
+    }
+  });
+
   it('judges webhook ports from range flags alone, without a cluster manifest', async () => {
     const rules = editedFixture('check/blueprint', [
       ['firewall.yaml', dropDocument('ComputeFirewall', 'kf-test-istio')],

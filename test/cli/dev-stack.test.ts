@@ -91,7 +91,7 @@ describe('kfguard dev up, replay, findings and clusters as an operator uses them
       await new Promise((done) => setTimeout(done, 100));
       timeline = (await kfguard(['deployments', 'kf-prod-2026-11-20'])).stdout;
     }
-    expect(timeline).toMatch(/^kf-prod-2026-11-20: failed at preflight: management cluster kf-mgmt not found in acme-ml-mgmt\/us-central1/);
+    expect(timeline.replace(/\s+/g, ' ')).toMatch(/^kf-prod-2026-11-20: failed at preflight: management cluster acme-ml-mgmt:us-central1:kf-mgmt not found/);
     expect(timeline).toMatch(/preflight\s+failed\s+1/);
     const list = await kfguard(['deployments', '--format', 'json']);
     expect(JSON.parse(list.stdout).deployments.map((d: any) => [d.id, d.status])).toEqual([['kf-prod-2026-11-20', 'failed']]);

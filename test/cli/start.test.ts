@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { spawnBin, type RunningBin } from '../helpers/cli.js';
+import { tableRows } from '../helpers/table.js';
 import { LOCAL_SERVERS } from '../../functions/src/dev/ports.js';
 import { ensureChromium, launchChromium, type ChromiumAvailability } from '../helpers/chromium.js';
 
@@ -72,19 +73,22 @@ describe('npm start: the incident through the real path, then the dashboard unti
 
   it('prints the incident\'s findings with causes and fixes: webhooks, health checks, the image pull and the stuck operation', () => {
     const findings = report.slice(report.indexOf('== Findings'), report.indexOf('== Deployment =='));
-    expect(findings).toMatch(/webhook-port-blocked .*tcp:15017/);
-    expect(findings).toMatch(/webhook-port-blocked .*tcp:9443/);
-    expect(findings).toMatch(/webhook-call-failed/);
-    expect(findings).toMatch(/webhook\.cert-manager\.io/);
-    expect(findings).toMatch(/health-check-blocked .*35\.191\.0\.0\/16,130\.211\.0\.0\/22/);
-    expect(findings).toMatch(/internet-egress-blocked .*google-public tcp:443/);
-    expect(findings).toMatch(/operation-stuck/);
+    // Printed to a pipe, as here, the table wraps at 100 columns: its rows are read back whole.
+    const rows = tableRows(findings).map((cells) => cells.join('  '));
+    expect(rows).toContainEqual(expect.stringMatching(/webhook-port-blocked .*tcp:15017/));
+    expect(rows).toContainEqual(expect.stringMatching(/webhook-port-blocked .*tcp:9443/));
+    expect(rows).toContainEqual(expect.stringMatching(/webhook-call-failed/));
+    expect(findings.replace(/\s+/g, ' ')).toMatch(/webhook\.cert-manager\.io/);
+    expect(rows).toContainEqual(expect.stringMatching(/health-check-blocked .*35\.191\.0\.0\/16,130\.211\.0\.0\/22/));
+    expect(rows).toContainEqual(expect.stringMatching(/internet-egress-blocked .*google-public tcp:443/));
+    expect(rows).toContainEqual(expect.stringMatching(/operation-stuck/));
+    expect(Math.max(...findings.split('\n').filter((line) => !line.trimStart().startsWith('$ ')).map((line) => line.length))).toBeLessThanOrEqual(100);
     expect(findings).toMatch(/\$ gcloud compute firewall-rules create \S+ --project=acme-ml-prod --network=kf-prod --direction=INGRESS --priority=899 --allow=tcp:15017 --source-ranges=172\.16\.0\.32\/28/);
   });
 
   it('prints the deployment\'s stage timeline, stopped at wait-cluster by the stuck CREATE_CLUSTER', () => {
     const timeline = report.slice(report.indexOf('== Deployment =='), report.indexOf('== Notifications'));
-    expect(timeline).toMatch(/kf-prod-2026-11-20: failed at wait-cluster: CREATE_CLUSTER operation-\S+ .* past the 45m threshold/);
+    expect(timeline.replace(/\s+/g, ' ')).toMatch(/kf-prod-2026-11-20: failed at wait-cluster: CREATE_CLUSTER operation-\S+ .* past the 45m threshold/);
     for (const stage of ['preflight', 'fetch', 'configure', 'gate', 'mirror', 'apply']) expect(timeline).toMatch(new RegExp(`^${stage}\\s+succeeded`, 'm'));
     expect(timeline).toMatch(/^wait-cluster\s+failed/m);
     expect(timeline).not.toMatch(/^(endpoint|verify)\s/m);
@@ -98,7 +102,8 @@ describe('npm start: the incident through the real path, then the dashboard unti
     // One per new finding, plus the deployment's failure, on each channel.
     const open = Number(/== Findings: (\d+) open/.exec(report)?.[1]);
     expect(notifications).toContain(`${open + 1} Google Chat messages, ${open + 1} emails`);
-    expect(report).toContain(`== Dashboard ==\n\n  ${dashboardUrl}`);
+    expect(report).toContain(`== Dashboard ==\n\n  ${dashboardUrl} (served until Ctrl-C)`);
+    expect(report.replace(/\s+/g, ' ')).toMatch(/… and \d+ more: every cause and fix with `npx kfguard findings` in another terminal here, or on the dashboard/);
   });
 
   it('leaves the stack to the other commands: kfguard findings reads the same Firestore', async () => {
@@ -109,7 +114,7 @@ describe('npm start: the incident through the real path, then the dashboard unti
     expect(await findings.exited(60_000)).toBe(0);
     const document = JSON.parse(findings.stdout());
     expect(document.findings).toHaveLength(open);
-    expect(document.findings.every((finding: any) => finding.cluster === 'acme-ml-prod/us-central1/kf-prod' && finding.remediation.summary)).toBe(true);
+    expect(document.findings.every((finding: any) => finding.cluster === 'acme-ml-prod:us-central1:kf-prod' && finding.remediation.summary)).toBe(true);
   });
 
   it('serves the dashboard read-only, with the same data as JSON', async () => {
@@ -197,8 +202,12 @@ describe('npm start: the incident through the real path, then the dashboard unti
     const listening = again.waitForStderr(/replaying the incident/, STARTUP_MS).then(() => readFileSync(join(folder, '.kfguard', 'dev.json'), 'utf8'));
     const state = JSON.parse(await listening);
     expect(await again.exited(STARTUP_MS)).toBe(0);
-    expect(again.stdout()).toContain(`== Dashboard ==\n\n  http://127.0.0.1:${base}/`);
+    expect(again.stdout()).toContain(`== Dashboard ==\n\n  http://127.0.0.1:${base}/ (stops with the stack: --exit; without it, served until Ctrl-C)`);
     expect(again.stdout()).toMatch(/failed at wait-cluster/);
+    // --exit says what it does and where the rest is, not what holds only while the stack runs.
+    const rest = again.stdout().replace(/\s+/g, ' ');
+    expect(rest).toMatch(/… and \d+ more: --exit stops the stack after this report\. To see every cause and fix, run `npm start` \(or `npx kfguard demo`\) without --exit, then `npx kfguard findings` in another terminal here, or open the dashboard/);
+    expect(rest).not.toMatch(/while this runs/);
     const ports = JSON.stringify(state.endpoints).match(/127\.0\.0\.1:(\d+)/g)!.map((address) => Number(address.split(':')[1]));
     expect(ports.length).toBeGreaterThan(10);
     for (const port of ports) expect(port - base).toSatisfy((offset: number) => offset >= 0 && offset < LOCAL_SERVERS.length);

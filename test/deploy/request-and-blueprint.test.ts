@@ -118,7 +118,7 @@ describe('kfguard blueprint enable-private', () => {
     const again = await runCli(['blueprint', 'enable-private', dir, ...setters, ...ranges]);
     expect(again.stdout).toBe('already configured for private GKE; nothing changed\n');
     expect(readFileSync(`${dir}/upstream/manifests/gcp/v2/privateGKE/firewall.yaml`, 'utf8')).toBe(firewall);
-    expect((await runCli(['blueprint', 'enable-private', dir, '--master-cidr', '2001:db8::/64'])).stderr).toMatch(/--master-cidr 2001:db8::\/64: not an IPv4 range/);
+    expect((await runCli(['blueprint', 'enable-private', dir, '--master-cidr', '2001:db8::/64'])).stderr).toMatch(/--master-cidr 2001:db8::\/64: must be an IPv4 \/28/);
   });
 
   it('says what is wrong with a directory that is not a blueprint', async () => {

@@ -1,4 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { deploymentRequest, deployScenario } from '../helpers/scenarios.js';
@@ -304,5 +307,39 @@ describe('kfguard deployments', () => {
     const listed = await runCli(['deployments', '--limit', '2', '--format', 'json'], { env: process.env });
     expect(JSON.parse(listed.stdout).deployments.map((deployment: { id: string }) => deployment.id)).toEqual(['kf-list-new', 'kf-list-mid']);
     expect((await runCli(['deployments', '--limit', '0'], { env: process.env })).stderr).toMatch(/--limit 0: a whole number from 1 to 500/);
+  });
+});
+
+describe('kfguard deploy', () => {
+  const requestFile = (id: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kfguard-deploy-')), 'request.json');
+    writeFileSync(path, JSON.stringify(deploymentRequest(id)));
+    return path;
+  };
+
+  it('refuses an id that already exists, saying its status, and publishes nothing', async () => {
+    const id = 'kf-deploy-taken';
+    await deploymentRunning(id);
+    const result = await runCli(['deploy', requestFile(id)], { env: process.env });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `kfguard: deployment ${id} already exists (status running); see it with kfguard deployments ${id}, or give the request a new id to deploy again\n`,
+    });
+    expect(await store.get(id)).toMatchObject({ status: 'running', startGeneration: 1 });
+  });
+
+  it('publishes a new id, and refuses the same request once deployTrigger has recorded it', async () => {
+    const id = 'kf-deploy-twice';
+    const file = requestFile(id);
+    const first = await runCli(['deploy', file], { env: process.env });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^published deployment ${id} \\(message \\d+\\)`));
+    const recorded = await until(`deployments/${id}`, () => store.get(id));
+    const again = await runCli(['deploy', file], { env: process.env });
+    expect(again.code).toBe(2);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(new RegExp(`^kfguard: deployment ${id} already exists \\(status (accepted|running|failed|succeeded)\\)`));
+    expect(recorded.id).toBe(id);
   });
 });

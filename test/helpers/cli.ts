@@ -16,8 +16,8 @@ function collect(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/** Runs the real CLI in this process with captured streams. */
-export async function runCli(args: string[], options: { stdin?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** Runs the real CLI in this process with captured streams; `terminalColumns` makes stdout a terminal that wide. */
+export async function runCli(args: string[], options: { stdin?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv; terminalColumns?: number } = {}): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);
@@ -26,8 +26,9 @@ export async function runCli(args: string[], options: { stdin?: string | Buffer;
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     stdout,
     stderr,
-    stdoutIsTTY: false,
+    stdoutIsTTY: options.terminalColumns !== undefined,
     stderrIsTTY: false,
+    stdoutColumns: options.terminalColumns,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     untilInterrupted: () => new Promise(() => undefined),

@@ -13,7 +13,7 @@ export function findingOpened(id: string, changes: Partial<NonNullable<Notificat
       title: 'Control plane cannot reach an admission webhook port',
       status: 'open',
       count: 3,
-      cluster: 'kf-test-project/us-central1/kf-test',
+      cluster: 'kf-test-project:us-central1:kf-test',
       explanation: 'The control plane cannot reach tcp:15017 <istiod>.',
       fix: 'Allow tcp:15017 from the control plane.',
       command: 'gcloud compute firewall-rules create kf-allow-webhook-tcp-15017 --allow=tcp:15017',

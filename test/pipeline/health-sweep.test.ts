@@ -99,7 +99,7 @@ describe('healthSweep against the live APIs of the local stack', () => {
     );
     const findings = await sweep();
     expect(findings.map((f) => f.rule)).toEqual(['operation-stuck']);
-    expect(findings[0]!.explanation).toMatch(/CREATE_CLUSTER operation-1772445600000-5d6e7f80 \(cluster kf-test, us-central1\) has been RUNNING for 2h 0m, past the 45m threshold/);
+    expect(findings[0]!.explanation).toMatch(/CREATE_CLUSTER operation-1772445600000-5d6e7f80 \(cluster kf-test, us-central1\) has been RUNNING for 2h, past the 45m threshold/);
     expect(findings[0]!.remediation.gcloud).toBe('gcloud --project=kf-test-project container operations describe --region=us-central1 operation-1772445600000-5d6e7f80');
     expect((await t.db.collection('operations').get()).docs.map((doc) => doc.get('status'))).toEqual(['RUNNING']);
   });

@@ -1,4 +1,4 @@
-import { emptyClusterModel, isNamed, withRangeOverrides, type ClusterModel } from '../core/model/cluster.js';
+import { clusterIdOrName, emptyClusterModel, isNamed, withRangeOverrides, type ClusterModel } from '../core/model/cluster.js';
 import type { ConfigRejection, NetworkConfig } from '../core/config/specs.js';
 import type { CheckOptions as RunOptions } from '../core/check/run.js';
 import { withPlanApplied } from '../core/plan/apply.js';
@@ -34,6 +34,8 @@ async function applyPlanFile(config: NetworkConfig, file: string): Promise<{ con
 /** The inputs of `check` and `plan`: manifests and exports, the cluster, the range flags, plans applied on top. */
 export async function loadCheckInputs(command: string, options: CheckInputOptions): Promise<CheckInputs> {
   if (!options.manifests?.length && !options.gcloud?.length && !options.cluster) throw new UsageError(`${command} needs --manifests, --gcloud or --cluster`);
+  // The range flags first: a typo is a usage error before any input is read.
+  const overrides = rangeOverrides(options);
   const loaded = await loadNetworkConfig({ manifests: options.manifests, gcloud: options.gcloud });
   let { config } = loaded;
   const rejected = [...loaded.rejected];
@@ -42,11 +44,10 @@ export async function loadCheckInputs(command: string, options: CheckInputOption
     config = applied.config;
     rejected.push(...applied.rejected);
   }
-  const overrides = rangeOverrides(options);
   const clusters: ClusterModel[] = options.cluster ? [await loadClusterFile(options.cluster, options.clusterName)] : [];
   if (options.clusterName && !options.cluster) {
     const named = config.clusters.filter((cluster) => isNamed(cluster.model, options.clusterName!));
-    if (named.length === 0) throw new UsageError(`--cluster-name: no cluster named ${options.clusterName} among the inputs (${config.clusters.map((cluster) => cluster.model.name).join(', ') || 'none'})`);
+    if (named.length === 0) throw new UsageError(`--cluster-name: no cluster named ${options.clusterName} among the inputs (${config.clusters.map((cluster) => clusterIdOrName(cluster.model)).join(', ') || 'none'})`);
     config.clusters = named;
   }
   if (clusters.length === 0 && config.clusters.length === 0 && overrides.masterCidr) {

@@ -7,6 +7,8 @@ export interface CliIo {
   stderr: Writable;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The terminal's width, when stdout is a terminal. */
+  stdoutColumns?: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Resolves when the user asks to stop (Ctrl-C or SIGTERM); only long-running commands call it. */
@@ -20,6 +22,7 @@ export function processIo(): CliIo {
     stderr: process.stderr,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
     env: process.env,
     cwd: process.cwd(),
     untilInterrupted: () =>

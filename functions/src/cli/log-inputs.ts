@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { Analyzer } from '../core/analyze/analyzer.js';
-import { InputError, openInput } from '../adapters/input/files.js';
+import { openInput } from '../adapters/input/files.js';
 import { readLogStream } from '../adapters/input/log-reader.js';
-import { write, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
 import { ProgressBar } from './progress.js';
 
 async function totalSize(files: string[]): Promise<number | undefined> {
@@ -11,27 +11,16 @@ async function totalSize(files: string[]): Promise<number | undefined> {
   return sizes.reduce((a, b) => a + b, 0);
 }
 
-/**
- * Streams log files (`-` for stdin) into the analyzer, with a progress bar on a terminal. A file
- * that cannot be read is named on stderr and the others are still read; returns whether one was.
- */
-export async function readLogFiles(analyzer: Analyzer, files: string[], io: CliIo, label: string): Promise<{ unreadable: boolean }> {
+/** Streams log files (`-` for stdin) into the analyzer, with a progress bar on a terminal; check they open first (`checkOpenable`). */
+export async function readLogFiles(analyzer: Analyzer, files: string[], io: CliIo, label: string): Promise<void> {
   const progress = new ProgressBar(io.stderr, io.stderrIsTTY, await totalSize(files), label);
   const sink = {
     entry: (value: unknown, source: string) => analyzer.addEntry(value, source),
     reject: (source: string, reason: string) => analyzer.reject(source, reason),
   };
-  let unreadable = false;
   for (const file of files) {
-    try {
-      const stream = file === '-' ? io.stdin : await openInput(file);
-      await readLogStream(stream, file === '-' ? 'stdin' : file, sink, { onBytes: (bytes) => progress.advance(bytes, analyzer.stats.entries) });
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      unreadable = true;
-      await write(io.stderr, `kfguard: ${error.message}\n`);
-    }
+    const stream = file === '-' ? io.stdin : await openInput(file);
+    await readLogStream(stream, file === '-' ? 'stdin' : file, sink, { onBytes: (bytes) => progress.advance(bytes, analyzer.stats.entries) });
   }
   progress.finish();
-  return { unreadable };
 }

@@ -14,12 +14,8 @@ import { registerDemo } from './commands/demo.js';
 
 export const VERSION = '0.1.0';
 
-/** Runs the kfguard CLI with the given arguments (without node and script) and returns the exit code. */
-export async function run(args: string[], io: CliIo): Promise<number> {
-  let exitCode = EXIT_OK;
-  const setExit = (code: number): void => {
-    exitCode = code;
-  };
+/** The kfguard program with every command; each command reports its exit code through `setExit`. */
+export function kfguardProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('kfguard')
     .description('Diagnose and automate Kubeflow on private GKE')
     .version(VERSION)
@@ -28,6 +24,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Commander's usage errors read like kfguard's own: "kfguard: option '--format ...".
+      outputError: (text, write) => write(text.replace(/^error: /, 'kfguard: ')),
     });
   registerAnalyze(program, io, setExit);
   registerCheck(program, io, setExit);
@@ -39,6 +37,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   registerDeploy(program, io);
   registerDocs(program, io);
   registerDemo(program, io, setExit);
+  return program;
+}
+
+/** Runs the kfguard CLI with the given arguments (without node and script) and returns the exit code. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = kfguardProgram(io, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(args, { from: 'user' });
     return exitCode;

@@ -1,4 +1,4 @@
-import { clusterModelFromGke, GkeClusterSchema, isNamed, type ClusterModel } from '../../core/model/cluster.js';
+import { clusterIdOrName, clusterModelFromGke, GkeClusterSchema, isNamed, type ClusterModel } from '../../core/model/cluster.js';
 import { zodIssueText } from '../../core/logs/log-entry.js';
 import { InputError, readJsonFile } from './files.js';
 
@@ -12,10 +12,10 @@ function clusterValues(value: unknown): unknown[] {
 /** Picks one cluster, by `--cluster-name` when there are several; a name that matches none, or several, is an error. */
 export function pickCluster(models: readonly ClusterModel[], name: string | undefined, where: string): ClusterModel {
   const matching = name ? models.filter((model) => isNamed(model, name)) : [...models];
-  const names = models.map((model) => `${model.location}/${model.name}`).join(', ');
+  const names = models.map(clusterIdOrName).join(', ');
   if (matching.length === 1) return matching[0]!;
   if (matching.length === 0) throw new InputError(`${where}: no cluster named ${name} (it holds ${names})`);
-  throw new InputError(`${where}: holds ${matching.length} clusters${name ? ` named ${name}` : ''} (${names}): pick one with --cluster-name NAME or LOCATION/NAME`);
+  throw new InputError(`${where}: holds ${matching.length} clusters${name ? ` named ${name}` : ''} (${names}): pick one with --cluster-name NAME or PROJECT:LOCATION:NAME`);
 }
 
 /** Loads the cluster of a `gcloud container clusters describe` or `list --format=json` file into a cluster model. */

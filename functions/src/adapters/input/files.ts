@@ -32,6 +32,11 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+/** Fails with the first path that cannot be opened, reading none: an error before any work, with no report beside it. */
+export async function checkOpenable(paths: readonly string[]): Promise<void> {
+  for (const path of paths) (await openInput(path)).destroy();
+}
+
 /** Opens a file for streaming, failing early (before any output) when it cannot be read. */
 export async function openInput(path: string): Promise<Readable> {
   // Opening a folder succeeds; only the first read would fail, after output has begun.

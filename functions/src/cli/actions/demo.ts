@@ -6,6 +6,7 @@ import { storedFindingsDocument } from '../../core/pipeline/finding-record.js';
 import { TOPICS } from '../../core/pipeline/names.js';
 import { renderDeploymentTimeline } from '../../core/report/deployment-report.js';
 import { causedDocument, renderTable } from '../../core/report/findings-report.js';
+import { hanging } from '../../core/report/text.js';
 import { firestore } from '../../adapters/firestore/client.js';
 import { DeploymentStore } from '../../adapters/firestore/deployments.js';
 import { FindingStore } from '../../adapters/firestore/findings.js';
@@ -22,6 +23,8 @@ export interface DemoOptions {
   /** Print the report and stop, instead of serving the dashboard until Ctrl-C. */
   exit: boolean;
   ports: PortSettings;
+  /** Where the report wraps (unbounded with --wide). */
+  width: number;
 }
 
 /** Workflow pauses (polls, retry backoff) run this much faster, so the deployment plays out in seconds. */
@@ -32,6 +35,7 @@ const SETTLE_TIMEOUT_MS = 60_000;
 const FINDINGS_DETAILED = 6;
 const FUNCTION_LOG = '.kfguard/functions.log';
 
+/** Progress on stderr, one line an event, whole (never wrapped, so it greps like a log). */
 function say(io: CliIo, line: string): void {
   io.stderr.write(`kfguard: ${line}\n`);
 }
@@ -61,7 +65,7 @@ async function followDeployment(io: CliIo, store: DeploymentStore, id: string, s
       const state = `${stage.status}${stage.attempt > 1 ? ` (attempt ${stage.attempt})` : ''}`;
       if (printed.get(stage.stage) === state) continue;
       printed.set(stage.stage, state);
-      say(io, `  ${stage.stage.padEnd(13)}${state}${stage.reason ? `: ${stage.reason.slice(0, 140)}` : ''}`);
+      say(io, `  ${stage.stage.padEnd(13)}${state}${stage.reason ? `: ${stage.reason}` : ''}`);
     }
     const deployment = await store.get(id);
     if (deployment?.status === 'succeeded' || deployment?.status === 'failed') return deployment;
@@ -78,24 +82,37 @@ function listed(lines: string[]): string[] {
   return lines.length > NOTIFICATIONS_LISTED ? [...lines.slice(0, NOTIFICATIONS_LISTED), `         … and ${lines.length - NOTIFICATIONS_LISTED} more`] : lines;
 }
 
-function notificationsSection(stack: DevStack): string {
-  const chat = stack.chat.messages.map((message) => `  chat   ${String((message.body as { text?: string }).text ?? '').split('\n')[0]}`);
-  const email = stack.smtp.messages.map((message) => `  email  to ${message.to.join(', ')}: ${message.subject}`);
+function notificationsSection(stack: DevStack, width: number): string {
+  const chat = stack.chat.messages.map((message) => hanging('  chat   ', String((message.body as { text?: string }).text ?? '').split('\n')[0]!, width));
+  const email = stack.smtp.messages.map((message) => hanging('  email  ', `to ${message.to.join(', ')}: ${message.subject}`, width));
   if (chat.length + email.length === 0) return '  (none)';
   // The deployment's failure is what a person acts on first: it leads each list.
   const first = (lines: string[]) => [...lines.filter((line) => line.includes('Deployment failed')), ...lines.filter((line) => !line.includes('Deployment failed'))];
   return [`  ${chat.length} Google Chat messages, ${email.length} emails`, ...listed(first(chat)), ...listed(first(email))].join('\n');
 }
 
-async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord | undefined, dashboardUrl: string): Promise<void> {
+/**
+ * Where the rest of the findings are: with --exit the stack stops right after the report, so
+ * `kfguard findings` and the dashboard will not answer; the report says so and how to keep them.
+ */
+function whereTheRestIs(exit: boolean): { findings: string; dashboard: string } {
+  if (!exit) return { findings: 'every cause and fix with `npx kfguard findings` in another terminal here, or on the dashboard', dashboard: 'served until Ctrl-C' };
+  return {
+    findings: '--exit stops the stack after this report. To see every cause and fix, run `npm start` (or `npx kfguard demo`) without --exit, then `npx kfguard findings` in another terminal here, or open the dashboard',
+    dashboard: 'stops with the stack: --exit; without it, served until Ctrl-C',
+  };
+}
+
+async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord | undefined, dashboardUrl: string, options: DemoOptions): Promise<void> {
   const stored = await new FindingStore(firestore()).list({ status: 'open' });
   const findings = storedFindingsDocument(stored);
   const stages = deployment ? await new DeploymentStore(firestore()).stages(deployment.id) : [];
+  const rest = whereTheRestIs(options.exit);
   const sections = [
-    `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable(causedDocument({ findings: findings.findings }), { details: FINDINGS_DETAILED, rest: `every cause and fix with \`npx kfguard findings\` (while this runs) or on the dashboard` })}`,
-    `== Deployment ==\n\n${deployment ? renderDeploymentTimeline(deployment, stages, new Date()) : 'no deployment record\n'}`,
-    `== Notifications sent (Google Chat recorder, SMTP server) ==\n\n${notificationsSection(stack)}\n`,
-    `== Dashboard ==\n\n  ${dashboardUrl}\n`,
+    `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable(causedDocument({ findings: findings.findings }), { details: FINDINGS_DETAILED, rest: rest.findings, width: options.width })}`,
+    `== Deployment ==\n\n${deployment ? renderDeploymentTimeline(deployment, stages, new Date(), options.width) : 'no deployment record\n'}`,
+    `== Notifications sent (Google Chat recorder, SMTP server) ==\n\n${notificationsSection(stack, options.width)}\n`,
+    `== Dashboard ==\n\n${hanging('  ', `${dashboardUrl} (${rest.dashboard})`, options.width)}\n`,
   ];
   await write(io.stdout, `${sections.join('\n')}\n`);
 }
@@ -141,7 +158,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     stack.tick();
     await stack.pubsub.waitForIdle(SETTLE_TIMEOUT_MS);
     const dashboardUrl = stack.functionUrl('dashboard');
-    await report(io, stack, deployment, dashboardUrl);
+    await report(io, stack, deployment, dashboardUrl, options);
     if (options.exit || stopping()) return EXIT_OK;
     say(io, `running; the dashboard is at ${dashboardUrl}. In another terminal here: npx kfguard findings, npx kfguard deployments ${request.id} (the stack is in ${DEV_STATE_FILE}). Ctrl-C stops everything.`);
     await interrupted;

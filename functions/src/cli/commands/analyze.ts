@@ -3,6 +3,7 @@ import { Analyzer } from '../../core/analyze/analyzer.js';
 import { DEFAULT_STUCK_MINUTES, GkeOperationSchema, operationStateFromApi, parseThreshold } from '../../core/gke/operation.js';
 import { zodIssueText } from '../../core/logs/log-entry.js';
 import { renderDocument } from '../../core/report/findings-report.js';
+import { checkOpenable } from '../../adapters/input/files.js';
 import { readLocatedJson } from '../../adapters/input/json-tokens.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
 import {
@@ -12,6 +13,7 @@ import {
   collect,
   failsOn,
   outputFormat,
+  outputWidth,
   parseNow,
   rejectionSummary,
   resolveClusterModel,
@@ -94,17 +96,19 @@ export function registerAnalyze(program: Command, io: CliIo, setExit: (code: num
   addOutputOptions(command);
   addRejectionOption(command);
   command.action(async (files: string[], options: AnalyzeOptions) => {
+    const inputs = files.length > 0 ? files : ['-'];
+    await checkOpenable(inputs.filter((file) => file !== '-'));
     const model = await resolveClusterModel(options);
     const inForce = options.rules ? await firewallInForce(options.rules, model) : undefined;
     const analyzer = new Analyzer({ model, now: parseNow(options.now), thresholds: thresholds(options.stuckAfter), firewall: inForce?.firewall, notes: inForce?.notes ?? [] });
     for (const { source, reason } of inForce?.rejected ?? []) analyzer.reject(source, `--rules: ${reason}`);
     await addOperations(analyzer, options.operations ?? []);
-    const { unreadable } = await readLogFiles(analyzer, files.length > 0 ? files : ['-'], io, 'analyze');
+    await readLogFiles(analyzer, inputs, io, 'analyze');
     const report = analyzer.report();
-    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
+    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY), outputWidth(options, io.stdoutColumns)));
     const rejection = rejectionSummary(report.rejected, report.stats.rejected);
     if (rejection) await write(io.stderr, `${rejection}${options.allowRejected ? '' : '; exit 2 (pass --allow-rejected to judge what was read)'}\n`);
-    if (unreadable || (rejection && !options.allowRejected)) setExit(EXIT_USAGE);
+    if (rejection && !options.allowRejected) setExit(EXIT_USAGE);
     else setExit(failsOn(report.findings, options.failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BlueprintError, enablePrivateInKustomization, KUSTOMIZATION_PATH, parseSetters, setMakefileValues } from '../../core/deploy/blueprint.js';
 import { PRIVATE_NETWORK_FILES, setPrivateNetworkRanges, type NetworkRanges } from '../../core/deploy/network-ranges.js';
-import { tryParseCidr } from '../../core/net/cidr.js';
-import { collect } from '../options.js';
+import { parseCidr } from '../../core/net/cidr.js';
+import { checkRangeFlag, collect } from '../options.js';
 import { UsageError, write, type CliIo } from '../io.js';
 
 interface EnablePrivateOptions {
@@ -25,15 +25,17 @@ async function readBlueprintFile(dir: string, path: string): Promise<string> {
 
 function networkRanges(options: EnablePrivateOptions): NetworkRanges {
   const ranges: NetworkRanges = {};
-  for (const [flag, key, value] of [
-    ['--master-cidr', 'controlPlaneCidr', options.masterCidr],
-    ['--node-cidr', 'nodeCidr', options.nodeCidr],
-    ['--pod-cidr', 'podCidr', options.podCidr],
-    ['--service-cidr', 'serviceCidr', options.serviceCidr],
+  for (const [flag, kind, key, value] of [
+    ['--master-cidr', 'master', 'controlPlaneCidr', options.masterCidr],
+    ['--node-cidr', 'node', 'nodeCidr', options.nodeCidr],
+    ['--pod-cidr', 'pod', 'podCidr', options.podCidr],
+    ['--service-cidr', 'service', 'serviceCidr', options.serviceCidr],
   ] as const) {
     if (value === undefined) continue;
-    const range = tryParseCidr(value);
-    if (!range || range.family !== 4) throw new UsageError(`${flag} ${value}: not an IPv4 range`);
+    checkRangeFlag(flag, kind, value);
+    const range = parseCidr(value);
+    // The subnetwork's ranges and the control plane's are IPv4 in the package.
+    if (range.family !== 4) throw new UsageError(`${flag} ${value}: not an IPv4 range`);
     ranges[key] = range.text;
   }
   return ranges;

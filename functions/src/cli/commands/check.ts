@@ -11,6 +11,7 @@ import {
   collect,
   failsOn,
   outputFormat,
+  outputWidth,
   rejectionSummary,
   type OutputOptions,
   type RejectionOptions,
@@ -34,7 +35,7 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
   command.action(async (options: CheckOptions) => {
     const { config, rejected, run } = await loadCheckInputs('check', options);
     const report = runChecks(config, run);
-    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY)));
+    await write(io.stdout, renderDocument(report, outputFormat(options, io.stdoutIsTTY), outputWidth(options, io.stdoutColumns)));
     const judgedNothing = configSize(config) === 0 && (run.clusters ?? []).length === 0;
     const rejection = rejectionSummary(rejected);
     if (rejection) await write(io.stderr, `${rejection}${options.allowRejected ? '' : '; exit 2 (pass --allow-rejected to judge what was read)'}\n`);

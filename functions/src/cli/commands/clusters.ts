@@ -1,10 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { emptyClusterModel, withRangeOverrides } from '../../core/model/cluster.js';
+import { ClusterIdError } from '../../core/model/cluster-id.js';
 import { clusterKey, storedModel, type RegisteredCluster } from '../../core/pipeline/registry.js';
 import { columns } from '../../core/report/text.js';
 import { loadClusterFile } from '../../adapters/input/cluster-file.js';
 import { UsageError, write, type CliIo } from '../io.js';
-import { addClusterOptions, rangeOverrides, type ClusterOptions } from '../options.js';
+import { addClusterOptions, outputWidth, rangeOverrides, wideOption, type ClusterOptions, type WideOption } from '../options.js';
 
 interface AddOptions extends ClusterOptions {
   project: string;
@@ -32,10 +33,12 @@ export function registerClusters(program: Command, io: CliIo): void {
     try {
       key = clusterKey(options.project, options.location, options.name);
     } catch (error) {
-      throw new UsageError((error as Error).message);
+      if (error instanceof ClusterIdError) throw new UsageError(error.message);
+      throw error;
     }
+    const overrides = rangeOverrides(options);
     const base = options.cluster ? await loadClusterFile(options.cluster) : { ...emptyClusterModel(), privateNodes: true };
-    const model = withRangeOverrides({ ...base, project: options.project, location: options.location, name: options.name }, rangeOverrides(options));
+    const model = withRangeOverrides({ ...base, project: options.project, location: options.location, name: options.name }, overrides);
     const cluster: RegisteredCluster = { key, project: options.project, location: options.location, name: options.name, model: storedModel(model), registeredAt: new Date().toISOString() };
     if (options.managementNamespace) {
       cluster.management = { namespace: options.managementNamespace, ...(options.managementCluster ? { name: options.managementCluster } : {}), ...(options.managementLocation ? { location: options.managementLocation } : {}) };
@@ -47,8 +50,9 @@ export function registerClusters(program: Command, io: CliIo): void {
   clusters
     .command('list')
     .description('registered clusters and their last sweep')
-    .option('--format <format>', 'table or json', 'table')
-    .action(async (options: { format: string }) => {
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(wideOption())
+    .action(async (options: { format: 'table' | 'json' } & WideOption) => {
       const { listClusters } = await import('../actions/firestore-commands.js');
       const list = await listClusters(io);
       if (options.format === 'json') {
@@ -59,6 +63,6 @@ export function registerClusters(program: Command, io: CliIo): void {
       for (const cluster of list) {
         rows.push([cluster.key, cluster.model.network ?? '', cluster.model.masterCidr ?? '', cluster.lastSweep ? `${cluster.lastSweep.at} ${cluster.lastSweep.status}${cluster.lastSweep.unreadSources?.length ? ` (unread: ${cluster.lastSweep.unreadSources.join(', ')})` : ''}` : 'never', String(cluster.lastSweep?.openFindings ?? '')]);
       }
-      await write(io.stdout, list.length === 0 ? 'No clusters registered (kfguard clusters add).\n' : `${columns(rows)}\n`);
+      await write(io.stdout, list.length === 0 ? 'No clusters registered (kfguard clusters add).\n' : `${columns(rows, outputWidth(options, io.stdoutColumns))}\n`);
     });
 }

@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { parseDeploymentRequest } from '../../core/deploy/request.js';
 import { readJsonFile } from '../../adapters/input/files.js';
 import { UsageError, write, type CliIo } from '../io.js';
+import { outputWidth, wideOption, type WideOption } from '../options.js';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 500;
@@ -31,8 +32,9 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .argument('[id]', 'one deployment, with its stages')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--limit <count>', 'how many of the newest deployments to list', positiveCount, DEFAULT_LIMIT)
-    .action(async (id: string | undefined, options: { format: 'table' | 'json'; limit: number }) => {
+    .addOption(wideOption())
+    .action(async (id: string | undefined, options: { format: 'table' | 'json'; limit: number } & WideOption) => {
       const { describeDeployments } = await import('../actions/deploy-commands.js');
-      await write(io.stdout, await describeDeployments(io, id, options));
+      await write(io.stdout, await describeDeployments(io, id, { format: options.format, limit: options.limit, width: outputWidth(options, io.stdoutColumns) }));
     });
 }

@@ -16,6 +16,7 @@ import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../../core/report/pla
 import { loadCheckInputs, type CheckInputOptions, type CheckInputs } from '../check-inputs.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
 import { readLogFiles } from '../log-inputs.js';
+import { checkOpenable } from '../../adapters/input/files.js';
 import { addClusterOptions, addRejectionOption, parseNow, rejectionSummary, type RejectionOptions } from '../options.js';
 
 interface PlanOptions extends CheckInputOptions, RejectionOptions {
@@ -27,7 +28,6 @@ interface Judged {
   findings: Finding[];
   /** The one-line summary of rejected input, when some was. */
   rejections: string | undefined;
-  unreadable: boolean;
 }
 
 /** The cluster the logs are read for: the one the checks judged, when there is one. */
@@ -40,13 +40,13 @@ function logModel(config: NetworkConfig, inputs: CheckInputs): ClusterModel | un
 async function judge(config: NetworkConfig, inputs: CheckInputs, logs: string[], now: Date, io: CliIo): Promise<Judged> {
   const checked = runChecks(config, inputs.run);
   const model = logModel(config, inputs);
-  if (logs.length === 0 || !model) return { findings: checked.findings, rejections: rejectionSummary(inputs.rejected), unreadable: false };
+  if (logs.length === 0 || !model) return { findings: checked.findings, rejections: rejectionSummary(inputs.rejected) };
   const { stack } = clusterFirewalls(config, model);
   const analyzer = new Analyzer({ model, now, thresholds: DEFAULT_STUCK_MINUTES, firewall: { stack, evaluator: new FirewallEvaluator(stack) }, notes: [] });
-  const { unreadable } = await readLogFiles(analyzer, logs, io, 'plan');
+  await readLogFiles(analyzer, logs, io, 'plan');
   const report = analyzer.report();
   const rejected = [...inputs.rejected, ...report.rejected];
-  return { findings: [...checked.findings, ...report.findings], rejections: rejectionSummary(rejected, inputs.rejected.length + report.stats.rejected), unreadable };
+  return { findings: [...checked.findings, ...report.findings], rejections: rejectionSummary(rejected, inputs.rejected.length + report.stats.rejected) };
 }
 
 /** A change can need another (a NAT needs a route to the internet): how many times the plan may grow to take in what its own changes bring up. */
@@ -87,11 +87,12 @@ export function registerPlan(program: Command, io: CliIo, setExit: (code: number
   addRejectionOption(command);
   command.action(async (logs: string[], options: PlanOptions) => {
     if (logs.includes('-')) throw new UsageError('plan reads its log files twice (to plan, then to prove the plan): give files, not stdin');
+    await checkOpenable(logs);
     const inputs = await loadCheckInputs('plan', options);
     const { plan, before } = await planAndProve(inputs, logs, parseNow(options.now), io);
     await write(io.stdout, renderPlan(plan, options.format));
     if (before.rejections) await write(io.stderr, `${before.rejections}${options.allowRejected ? '' : '; exit 2 (pass --allow-rejected to plan for what was read)'}\n`);
-    if (before.unreadable || (before.rejections && !options.allowRejected)) setExit(EXIT_USAGE);
+    if (before.rejections && !options.allowRejected) setExit(EXIT_USAGE);
     else setExit(plan.verified && plan.unresolved.length === 0 ? EXIT_OK : EXIT_FINDINGS);
   });
 }

@@ -1,6 +1,7 @@
 import type { Severity } from '../findings/finding.js';
-import { formatSeconds, orderedStages, stageSeconds, type DeploymentRecord, type StageRecord } from '../deploy/records.js';
+import { orderedStages, stageSeconds, type DeploymentRecord, type StageRecord } from '../deploy/records.js';
 import { bySeverityThenCount, findingLocation, type StoredFinding } from '../pipeline/finding-record.js';
+import { formatDuration } from '../report/text.js';
 import type { RegisteredCluster } from '../pipeline/registry.js';
 
 /** The chart's span: one bar per hour over the last day. */
@@ -135,7 +136,7 @@ function dashboardDeployment(deployment: DeploymentRecord, stages: readonly Stag
       status: stage.status,
       attempt: stage.attempt,
       startedAt: stage.startedAt,
-      duration: formatSeconds(seconds[i]!),
+      duration: formatDuration(seconds[i]!),
       share: seconds[i]! / total,
       reason: stage.reason ?? '',
     })),

@@ -60,6 +60,3 @@ export function stageSeconds(stage: Pick<StageRecord, 'startedAt' | 'finishedAt'
   return Math.max(0, Math.round((end - Date.parse(stage.startedAt)) / 1000));
 }
 
-export function formatSeconds(seconds: number): string {
-  return seconds >= 60 ? `${Math.floor(seconds / 60)}m ${seconds % 60}s` : `${seconds}s`;
-}

@@ -129,11 +129,6 @@ export function isFailed(op: OperationState): boolean {
   return op.status === 'DONE' && op.error !== undefined;
 }
 
-export function formatDuration(minutes: number): string {
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours}h ${minutes % 60}m` : `${minutes}m`;
-}
-
 /** Merges what a later source says about an operation into what is known; DONE is final. */
 export function mergeOperation(known: OperationState | undefined, update: OperationState): OperationState {
   if (!known) return update;

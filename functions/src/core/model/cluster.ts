@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseCidr, tryParseCidr, type Cidr } from '../net/cidr.js';
+import { formatClusterId, parseClusterId } from './cluster-id.js';
+import { CidrError, isNetworkAddress, isPrivateRange, isRfc1918Range, parseCidr, tryParseCidr, type Cidr } from '../net/cidr.js';
 
 export type RangeKind = 'master' | 'node' | 'pod' | 'service';
 export type RangeOrigin = 'flag' | 'cluster' | 'manifest' | 'inferred';
@@ -191,9 +192,16 @@ export function clusterModelFromGke(cluster: GkeCluster): ClusterModel {
   return model;
 }
 
-/** Whether a cluster is the one asked for: by name, or by `LOCATION/NAME` where two share a name. */
-export function isNamed(model: ClusterModel, name: string): boolean {
-  return name.includes('/') ? `${model.location}/${model.name}` === name : model.name === name;
+/** Whether a cluster is the one asked for: by name, or by its id (PROJECT:LOCATION:NAME) where several share a name. */
+export function isNamed(model: ClusterModel, nameOrId: string): boolean {
+  if (!nameOrId.includes(':')) return model.name === nameOrId;
+  const id = parseClusterId(nameOrId);
+  return model.project === id.project && model.location === id.location && model.name === id.name;
+}
+
+/** How a cluster is written to pick it: its id when the inputs say where it is, else its name. */
+export function clusterIdOrName(model: ClusterModel): string {
+  return model.project && model.location && model.name ? formatClusterId({ project: model.project, location: model.location, name: model.name }) : (model.name ?? 'a cluster without a name');
 }
 
 /** us-central1-a → us-central1; a region stays as it is. */
@@ -229,6 +237,37 @@ export interface RangeOverrides {
   nodeCidrs?: string[];
   podCidrs?: string[];
   serviceCidrs?: string[];
+}
+
+const RFC1918_TEXT = 'RFC 1918 space (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)';
+
+/**
+ * Why text given by hand for one of a private cluster's ranges (`--master-cidr` and friends) cannot
+ * be that range, or undefined when it can. The control plane's range is what GKE accepts for
+ * masterIpv4CidrBlock: an RFC 1918 /28. Node, pod and service ranges may also be RFC 6598 shared
+ * space or IPv6 unique-local; the other non-RFC 1918 ranges GKE allows (privately used public
+ * ranges, class E) are refused here: typed by hand they are far more often a slip than a choice,
+ * and a cluster's describe output (`--cluster`) brings them in as GKE reports them.
+ */
+export function rangeFlagProblem(kind: RangeKind, text: string): string | undefined {
+  let range: Cidr;
+  try {
+    range = parseCidr(text);
+  } catch (error) {
+    if (error instanceof CidrError) return error.reason;
+    throw error;
+  }
+  if (!isNetworkAddress(range, text)) return `has host bits set: the range starting there is ${range.text}`;
+  if (kind === 'master') {
+    if (range.family !== 4 || range.prefix !== 28) return `must be an IPv4 /28 (GKE gives the control plane exactly 16 addresses), not a /${range.prefix}`;
+    if (!isRfc1918Range(range)) return `must be in ${RFC1918_TEXT}, as GKE requires of the control plane's range`;
+    return undefined;
+  }
+  if (range.prefix === 0) return 'is every address, not a cluster range';
+  if (!isPrivateRange(range)) {
+    return `is not private: ${kind} ranges must be in ${RFC1918_TEXT}, RFC 6598 shared space (100.64.0.0/10) or IPv6 unique-local space (fc00::/7); GKE's other options (privately used public ranges, class E) are not taken from flags`;
+  }
+  return undefined;
 }
 
 /** Applies `--master-cidr` and friends on top of a model; flags win over the cluster file. Throws CidrError on bad text. */

@@ -20,7 +20,15 @@ export interface Cidr {
   readonly v6?: ipaddr.IPv6;
 }
 
-export class CidrError extends Error {}
+/** Text that is not a range; `reason` says why without repeating the text, for messages that name it already. */
+export class CidrError extends Error {
+  constructor(
+    readonly text: string,
+    readonly reason: string,
+  ) {
+    super(`"${text}" ${reason}`);
+  }
+}
 
 const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -58,11 +66,11 @@ export function parseCidr(text: string): Cidr {
   const trimmed = text.trim();
   const slash = trimmed.indexOf('/');
   const ip = parseIp(slash < 0 ? trimmed : trimmed.slice(0, slash));
-  if (!ip) throw new CidrError(`"${text}" is not an IP range (expected A.B.C.D/N)`);
+  if (!ip) throw new CidrError(text, 'is not an IP range (expected A.B.C.D/N)');
   const maxPrefix = ip.family === 4 ? 32 : 128;
   const prefixText = slash < 0 ? String(maxPrefix) : trimmed.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix) {
-    throw new CidrError(`"${text}" has an invalid prefix length (0-${maxPrefix})`);
+    throw new CidrError(text, `has an invalid prefix length (0-${maxPrefix})`);
   }
   const prefix = Number(prefixText);
   if (ip.family === 4) {
@@ -108,9 +116,21 @@ export function anyContains(ranges: readonly Cidr[], ip: IpAddress): Cidr | unde
 const RFC1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseCidr);
 /** RFC 1918 plus the shared address space GKE allows for pods and services. */
 const PRIVATE_V4 = [...RFC1918, parseCidr('100.64.0.0/10')];
+const UNIQUE_LOCAL_V6 = parseCidr('fc00::/7');
 
 export function isRfc1918Range(range: Cidr): boolean {
   return RFC1918.some((block) => cidrContainsCidr(block, range));
+}
+
+/** Wholly inside RFC 1918 space, RFC 6598 shared space (100.64.0.0/10) or IPv6 unique-local space. */
+export function isPrivateRange(range: Cidr): boolean {
+  return range.family === 6 ? cidrContainsCidr(UNIQUE_LOCAL_V6, range) : PRIVATE_V4.some((block) => cidrContainsCidr(block, range));
+}
+
+/** Whether the text names the range's first address: "10.1.2.3/8" does not (parseCidr clears the host bits). */
+export function isNetworkAddress(range: Cidr, text: string): boolean {
+  const address = text.trim().split('/')[0]!;
+  return parseIp(address)?.text === range.text.split('/')[0];
 }
 
 export function isPrivateAddress(ip: IpAddress): boolean {

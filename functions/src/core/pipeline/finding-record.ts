@@ -1,4 +1,5 @@
 import { earlier, later, MAX_RESOURCES, mergeResources, severityRank, type Finding, type Observation } from '../findings/finding.js';
+import { formatClusterId } from '../model/cluster-id.js';
 import { notificationIdFor, type FindingSummary, type NotificationKind, type NotificationRequest } from './notification.js';
 
 export type FindingStatus = 'open' | 'resolved' | 'muted';
@@ -32,9 +33,9 @@ export interface StoredFinding extends Finding, FindingScope {
 
 export const MAX_SAMPLES = 5;
 
-/** Where a finding lives, as people write it: PROJECT/LOCATION/CLUSTER, or the project. */
+/** Where a finding lives: its cluster's id (PROJECT:LOCATION:NAME), or the project for an entry of no registered cluster. */
 export function findingLocation(finding: Pick<StoredFinding, 'cluster' | 'project' | 'location' | 'scope'>): string {
-  return finding.cluster ? `${finding.project}/${finding.location}/${finding.cluster}` : (finding.project ?? finding.scope);
+  return finding.cluster && finding.project && finding.location ? formatClusterId({ project: finding.project, location: finding.location, name: finding.cluster }) : (finding.project ?? finding.scope);
 }
 
 export const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'resolved', 'muted'];

@@ -35,9 +35,14 @@ function findingWidgets(finding: FindingSummary): Widget[] {
   return widgets;
 }
 
+/** The workflow reports a deployment's project and cluster name, not its location: not enough for a cluster id, so it says which is which. */
+function deploymentLine(deployment: DeploymentSummary): string {
+  return `${deployment.id} (cluster ${deployment.name} in project ${deployment.project})`;
+}
+
 function deploymentWidgets(deployment: DeploymentSummary): Widget[] {
   return [
-    { decoratedText: { topLabel: 'Deployment', text: escapeHtml(`${deployment.id} (${deployment.project}/${deployment.name})`), wrapText: true } },
+    { decoratedText: { topLabel: 'Deployment', text: escapeHtml(deploymentLine(deployment)), wrapText: true } },
     { decoratedText: { topLabel: 'Failed stage', text: escapeHtml(deployment.stage) } },
     { textParagraph: { text: escapeHtml(clip(deployment.reason, 2000)) } },
     ...deployment.findings.slice(0, 10).flatMap(findingWidgets),
@@ -102,7 +107,7 @@ export function emailMessage(request: NotificationRequest, dashboardUrl?: string
   const body: string[] = [];
   if (request.deployment) {
     const deployment = request.deployment;
-    body.push(`Deployment ${deployment.id} (${deployment.project}/${deployment.name}) failed at stage ${deployment.stage}.`, '', deployment.reason, '');
+    body.push(`Deployment ${deploymentLine(deployment)} failed at stage ${deployment.stage}.`, '', deployment.reason, '');
     for (const finding of deployment.findings) body.push(...findingText(finding), '');
   } else {
     body.push(...findingText(request.finding!), '');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tryParseCidr, type Cidr } from '../net/cidr.js';
+import { checkedClusterId, formatClusterId } from '../model/cluster-id.js';
 import { emptyClusterModel, summarizeModel, type ClusterModel, type ClusterModelSummary } from '../model/cluster.js';
 import type { SweepSource } from './sweep-sources.js';
 import { OFFLINE_SCOPE } from '../findings/finding.js';
@@ -46,17 +47,9 @@ export interface RegisteredCluster {
   };
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/;
-
+/** The document id of a cluster in `clusters`: its cluster id. Throws ClusterIdError for a part GCP would refuse. */
 export function clusterKey(project: string, location: string, name: string): string {
-  for (const [what, value] of [
-    ['project', project],
-    ['location', location],
-    ['name', name],
-  ] as const) {
-    if (!NAME.test(value) || value.length > 100) throw new Error(`${what} "${value}" is not a valid GCP ${what}`);
-  }
-  return `${project}:${location}:${name}`;
+  return formatClusterId(checkedClusterId({ project, location, name }));
 }
 
 /**

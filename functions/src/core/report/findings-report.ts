@@ -1,7 +1,9 @@
 import type { Finding, FlowSummary } from '../findings/finding.js';
 import { groupCauses, type Cause, type EvidenceSource } from '../findings/causes.js';
 import { ruleById } from '../rules/index.js';
-import { columns, fence, indent, wrap } from './text.js';
+import { columns, fence, hanging, indent, wrap } from './text.js';
+
+const DETAIL_INDENT = '    ';
 
 /** What a report is made from: findings as the aggregator or the store holds them. */
 export interface FindingsInput {
@@ -54,44 +56,49 @@ function statsLine(document: FindingsDocument): string {
     : '';
 }
 
-/** The summary table, then each finding's cause and fix: all of them, or the first `details` with a pointer to the rest. */
-function causeLines(document: FindingsDocument): string[] {
+function causeLines(document: FindingsDocument, width: number): string[] {
   const out = [`${document.causes.length} cause${document.causes.length === 1 ? '' : 's'}:`, ''];
   document.causes.forEach((cause, i) => {
-    const heading = `${i + 1}. [${cause.severity}] `;
-    out.push(heading + indent(wrap(cause.title, 100 - heading.length), ' '.repeat(heading.length)).trimStart(), indent(wrap(cause.summary)), indent(`findings: ${cause.findings.map(shortId).join(' ')}`), '');
+    out.push(hanging(`${i + 1}. `, `[${cause.severity}] ${cause.title}`, width), hanging(DETAIL_INDENT, cause.summary, width), hanging(`${DETAIL_INDENT}findings: `, cause.findings.map(shortId).join(' '), width), '');
   });
   return out;
 }
 
-export function renderTable(document: FindingsDocument, options: { details?: number; rest?: string } = {}): string {
+/**
+ * The causes, the summary table, then each finding's cause and fix: all of them, or the first
+ * `details` with a pointer to the rest. Text wraps at word boundaries to `width` (unbounded: one
+ * line each); the commands never do, so they can be copied whole.
+ */
+export function renderTable(document: FindingsDocument, options: { details?: number; rest?: string; width?: number } = {}): string {
+  const width = options.width ?? Number.POSITIVE_INFINITY;
   const out: string[] = [];
   if (document.findings.length === 0) {
     out.push('No findings.');
   } else {
-    out.push(...causeLines(document));
-    const rows = [['ID', 'SEVERITY', 'RULE', 'COUNT', 'FLOW', 'FIREWALL RULE']];
-    for (const f of document.findings) rows.push([shortId(f.id), f.severity.toUpperCase(), f.rule, String(f.count), flowText(f.flow), f.firewallRule ?? '']);
-    out.push(columns(rows), '');
+    out.push(...causeLines(document, width));
+    // Severity and rule share a cell so that, on a narrow terminal, it can wrap between them.
+    const rows = [['ID', 'FINDING', 'COUNT', 'FLOW', 'FIREWALL RULE']];
+    for (const f of document.findings) rows.push([shortId(f.id), `${f.severity.toUpperCase()} ${f.rule}`, String(f.count), flowText(f.flow), f.firewallRule ?? '']);
+    out.push(columns(rows, width), '');
     const shown = document.findings.slice(0, options.details ?? document.findings.length);
     shown.forEach((f, i) => {
-      out.push(`${i + 1}. [${f.severity}] ${f.title} (${f.rule}, ${f.count}×, id ${shortId(f.id)})`);
+      out.push(hanging(`${i + 1}. `, `[${f.severity}] ${f.title} (${f.rule}, ${f.count}×, id ${shortId(f.id)})`, width));
       if (f.firstSeen) out.push(indent(`seen ${f.firstSeen}${f.lastSeen && f.lastSeen !== f.firstSeen ? ` … ${f.lastSeen}` : ''}`));
-      if (f.resources.length > 0) out.push(indent(`resources: ${f.resources.join(', ')}`));
-      out.push(indent(wrap(f.explanation)), indent(`Fix: ${wrap(f.remediation.summary)}`));
+      if (f.resources.length > 0) out.push(hanging(`${DETAIL_INDENT}resources: `, f.resources.join(', '), width));
+      out.push(hanging(DETAIL_INDENT, f.explanation, width), hanging(`${DETAIL_INDENT}Fix: `, f.remediation.summary, width));
       if (f.remediation.gcloud) out.push(indent(f.remediation.gcloud, '      $ '));
       out.push('');
     });
     const hidden = document.findings.length - shown.length;
-    if (hidden > 0) out.push(`… and ${hidden} more${options.rest ? `: ${options.rest}` : ''}`, '');
+    if (hidden > 0) out.push(wrap(`… and ${hidden} more${options.rest ? `: ${options.rest}` : ''}`, width), '');
   }
-  for (const note of document.notes ?? []) out.push(`note: ${wrap(note)}`);
+  for (const note of document.notes ?? []) out.push(hanging('note: ', note, width));
   const stats = statsLine(document);
-  if (stats) out.push(stats);
+  if (stats) out.push(wrap(stats, width));
   const rejected = document.rejected ?? [];
   if (rejected.length > 0) {
     out.push(`rejected input (${rejected.length} shown):`);
-    for (const r of rejected.slice(0, 20)) out.push(indent(`${r.source}: ${r.reason}`, '  '));
+    for (const r of rejected.slice(0, 20)) out.push(hanging('  ', `${r.source}: ${r.reason}`, width));
     if (rejected.length > 20) out.push(indent(`… ${rejected.length - 20} more (use --format json)`, '  '));
   }
   return `${out.join('\n').trimEnd()}\n`;
@@ -127,7 +134,8 @@ export function renderMarkdown(document: FindingsDocument, heading = 'kfguard fi
   return out.join('\n');
 }
 
-export function renderDocument(input: FindingsInput, format: OutputFormat): string {
+/** `width` is the table's: where its text wraps (json and markdown are never wrapped). */
+export function renderDocument(input: FindingsInput, format: OutputFormat, width?: number): string {
   const document = causedDocument(input);
   switch (format) {
     case 'json':
@@ -135,6 +143,6 @@ export function renderDocument(input: FindingsInput, format: OutputFormat): stri
     case 'markdown':
       return renderMarkdown(document);
     case 'table':
-      return renderTable(document);
+      return renderTable(document, { width });
   }
 }

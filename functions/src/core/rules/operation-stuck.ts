@@ -1,4 +1,5 @@
-import { describeOperationCommand, formatDuration, isStuck, runningMinutes, stuckThresholdMinutes } from '../gke/operation.js';
+import { formatDuration } from '../report/text.js';
+import { describeOperationCommand, isStuck, runningMinutes, stuckThresholdMinutes } from '../gke/operation.js';
 import type { OperationRule } from './operation-rule.js';
 
 export const operationStuck: OperationRule = {
@@ -16,7 +17,7 @@ export const operationStuck: OperationRule = {
     const where = [op.cluster && `cluster ${op.cluster}`, op.location].filter(Boolean).join(', ');
     const stage = op.stage ? ` It is in stage ${op.stage}.` : '';
     const conditions = op.conditions.length > 0 ? ` GKE reports ${op.conditions.join(', ')}.` : '';
-    return `${op.type} ${op.name}${where ? ` (${where})` : ''} has been ${op.status} for ${formatDuration(minutes)}, past the ${formatDuration(stuckThresholdMinutes(op.type, context.thresholds))} threshold.${stage}${conditions} Nodes that cannot reach the control plane or pass health checks keep a private cluster provisioning.`;
+    return `${op.type} ${op.name}${where ? ` (${where})` : ''} has been ${op.status} for ${formatDuration(minutes * 60)}, past the ${formatDuration(stuckThresholdMinutes(op.type, context.thresholds) * 60)} threshold.${stage}${conditions} Nodes that cannot reach the control plane or pass health checks keep a private cluster provisioning.`;
   },
   fix: (op) => ({
     summary: `Describe ${op.name} to see where it waits, then check DENIED firewall logs from the nodes since ${op.startTime ?? 'it started'}.`,

@@ -1,3 +1,4 @@
+import { formatClusterId } from '../../../core/model/cluster-id.js';
 import { rangeDifferences } from '../../../core/deploy/network-ranges.js';
 import { parseStorageUrl } from '../../../core/deploy/stages.js';
 import { runChecks } from '../../../core/check/run.js';
@@ -54,7 +55,7 @@ export const gateStage: StageHandler = async ({ request, inputs }) => {
   }
   const report = runChecks(config, { clusters: config.clusters.length > 0 ? [] : [requestedCluster(request)] });
   const errors = report.findings.filter((finding) => finding.severity === 'error');
-  const cluster = `${request.project}/${request.location}/${request.name}`;
+  const cluster = formatClusterId(request);
   const counts = `${names.length} manifest files, ${report.stats.firewallRules} firewall rules, ${report.stats.webhooks} webhooks; ${report.findings.length} findings (${errors.length} errors), ${rejected.length} documents rejected`;
   if (errors.length > 0) {
     return { status: 'failed', reason: `kfguard check found ${errors.length} error${errors.length === 1 ? '' : 's'} in the rendered manifests: ${errors.map((finding) => finding.rule).join(', ')}. ${counts}`, findings: summarizeFindings(errors, cluster) };

@@ -1,3 +1,4 @@
+import { formatClusterId } from '../../../core/model/cluster-id.js';
 import { CONTAINER_CLUSTER_CRD, ipAllocationGaps, ipAllocationPatch } from '../../../core/deploy/crd.js';
 import { getCluster } from '../../gcp/container.js';
 import { kubeConfigFor, patchCustomResourceDefinition, readCustomResourceDefinition } from '../../gcp/kubernetes.js';
@@ -16,7 +17,7 @@ export const preflightStage: StageHandler = async ({ request, logger }) => {
   try {
     status = String((await getCluster(management.project, management.location, management.name))['status'] ?? 'UNKNOWN');
   } catch (error) {
-    if ((error as { code?: number }).code === GRPC_NOT_FOUND) return { status: 'failed', reason: `management cluster ${management.name} not found in ${management.project}/${management.location}` };
+    if ((error as { code?: number }).code === GRPC_NOT_FOUND) return { status: 'failed', reason: `management cluster ${formatClusterId(management)} not found` };
     throw error;
   }
   if (status === 'PROVISIONING' || status === 'RECONCILING') return { status: 'waiting', reason: `management cluster ${management.name} is ${status}` };

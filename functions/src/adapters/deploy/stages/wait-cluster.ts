@@ -1,3 +1,4 @@
+import { formatClusterId } from '../../../core/model/cluster-id.js';
 import { emptyNetworkConfig } from '../../../core/config/specs.js';
 import { addKubeObject, type ConfigSink } from '../../../core/config/kube.js';
 import { buildContext } from '../../../core/check/context.js';
@@ -43,7 +44,7 @@ function failedWith(observations: Observation[], reason: string, cluster: string
 export const waitClusterStage: StageHandler = async (context) => {
   const { request, inputs, now, stageStartedAt } = context;
   const cluster = kubeflowCluster(inputs);
-  const label = `${cluster.project}/${cluster.location}/${cluster.name}`;
+  const label = formatClusterId(cluster);
   const thresholds = { now, thresholds: DEFAULT_STUCK_MINUTES };
   const operations: OperationState[] = (await listOperations(cluster.project, cluster.location))
     .map((json) => GkeOperationSchema.safeParse(json))
