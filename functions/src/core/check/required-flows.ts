@@ -1,8 +1,11 @@
 import { CONTROL_PLANE_API_PORT, GKE_MASTER_PORTS } from '../net/well-known.js';
 import type { Direction } from '../diagnosis/flow.js';
+import type { Remediation } from '../findings/finding.js';
 import type { Traffic, TrafficEnd } from '../firewall/evaluator.js';
-import type { PortRange } from '../firewall/rule.js';
-import { memberEnds, type CheckContext } from './context.js';
+import { allowSpec } from '../firewall/proposal.js';
+import type { FirewallRule, PortRange } from '../firewall/rule.js';
+import { memberEnds, type FirewallContext } from './context.js';
+import { blockedPiecesFix, blockedProtocols, judgeRequired, type BlockedPiece } from './firewall-fix.js';
 
 export type RequiredFlowName = 'master-to-node' | 'node-to-master' | 'health-check-to-node' | 'node-to-google-apis' | 'intra-cluster';
 
@@ -21,7 +24,7 @@ const port = (value: number): PortRange => ({ from: value, to: value });
  * probed, and health checks only on the ports the cluster's load balancers check: the context's
  * notes name the rest.
  */
-export function requiredFlowProbes(context: CheckContext): FlowProbe[] {
+export function requiredFlowProbes(context: FirewallContext): FlowProbe[] {
   const { master, controlPlane, nodes, pods, healthChecks, googleApis } = context.ends;
   const members = memberEnds(context);
   const probes: FlowProbe[] = [];
@@ -47,4 +50,30 @@ export function requiredFlowProbes(context: CheckContext): FlowProbe[] {
     }
   }
   return probes;
+}
+
+/** The pieces of one required flow, in one direction and protocol, that one rule blocks: one finding, one fix. */
+export interface BlockedFlow {
+  name: RequiredFlowName;
+  rule: FirewallRule;
+  pieces: BlockedPiece[];
+}
+
+export function blockedRequiredFlows(context: FirewallContext, probes: readonly FlowProbe[]): BlockedFlow[] {
+  const blocked = new Map<string, BlockedFlow>();
+  for (const probe of probes) {
+    for (const decision of judgeRequired(context, probe.name, probe.traffic).blocked) {
+      const key = [probe.name, probe.traffic.direction, probe.traffic.protocol, decision.rule.name].join('|');
+      const group = blocked.get(key) ?? { name: probe.name, rule: decision.rule, pieces: [] };
+      group.pieces.push({ traffic: probe.traffic, decision });
+      blocked.set(key, group);
+    }
+  }
+  return [...blocked.values()];
+}
+
+/** The one rule that lets a blocked required flow through, proved against every flow the cluster needs. */
+export function requiredFlowFix(context: FirewallContext, flow: BlockedFlow, probes: readonly FlowProbe[]): Remediation {
+  const protocols = allowSpec(blockedProtocols(flow.pieces));
+  return blockedPiecesFix(context, flow.pieces, flow.rule, flow.name, `Allow ${flow.name} (${protocols}).`, probes.map((probe) => probe.traffic));
 }

@@ -1,15 +1,10 @@
 import { checkObservation } from '../check/observation.js';
 import { blockedFlowSummary, blockedPiecesFix, judgeRequired, type BlockedPiece } from '../check/firewall-fix.js';
 import { requiredFlowProbes } from '../check/required-flows.js';
-import { resolveWebhookPorts, type WebhookPort } from '../check/webhook-ports.js';
+import { resolveWebhookPorts, webhookFlows, type WebhookPort } from '../check/webhook-ports.js';
 import { webhooksServingPort } from '../kubernetes/known-webhooks.js';
-import type { Traffic } from '../firewall/evaluator.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
 import type { CheckRule } from './check-rule.js';
-
-function webhookTraffic(port: number, source: Traffic['source'], destination: Traffic['destination']): Traffic {
-  return { direction: 'INGRESS', protocol: 'tcp', ports: { from: port, to: port }, source, destination };
-}
 
 export const webhookPortNotAllowed: CheckRule = {
   id: 'webhook-port-not-allowed',
@@ -25,7 +20,7 @@ export const webhookPortNotAllowed: CheckRule = {
     if (!master || context.ends.pods.length === 0) return [];
     const byPort = new Map<number, WebhookPort[]>();
     for (const resolved of resolveWebhookPorts(context.config).resolved) byPort.set(resolved.port, [...(byPort.get(resolved.port) ?? []), resolved]);
-    const flows = [...byPort.keys()].flatMap((port) => context.ends.pods.map((pods) => webhookTraffic(port, master, pods)));
+    const flows = [...byPort.keys()].flatMap((port) => webhookFlows(context, port));
     const needed = [...requiredFlowProbes(context).map((probe) => probe.traffic), ...flows];
     return [...byPort].flatMap(([port, webhooks]) => {
       const blockedBy = new Map<FirewallRule, BlockedPiece[]>();
