@@ -1,3 +1,4 @@
+import { cidrContainsCidr } from '../net/cidr.js';
 import { CONTROL_PLANE_API_PORT, GKE_MASTER_PORTS } from '../net/well-known.js';
 import type { Direction } from '../diagnosis/flow.js';
 import type { Remediation } from '../findings/finding.js';
@@ -5,7 +6,7 @@ import type { Traffic, TrafficEnd } from '../firewall/evaluator.js';
 import { allowSpec } from '../firewall/proposal.js';
 import type { FirewallRule, PortRange } from '../firewall/rule.js';
 import { memberEnds, type FirewallContext } from './context.js';
-import { blockedPiecesFix, blockedProtocols, judgeRequired, type BlockedPiece } from './firewall-fix.js';
+import { blockedPiecesFix, blockedProtocols, judgeRequired, type BlockedPiece, type NeededTraffic } from './firewall-fix.js';
 
 export type RequiredFlowName = 'master-to-node' | 'node-to-master' | 'health-check-to-node' | 'node-to-google-apis' | 'intra-cluster';
 
@@ -76,4 +77,36 @@ export function blockedRequiredFlows(context: FirewallContext, probes: readonly 
 export function requiredFlowFix(context: FirewallContext, flow: BlockedFlow, probes: readonly FlowProbe[]): Remediation {
   const protocols = allowSpec(blockedProtocols(flow.pieces));
   return blockedPiecesFix(context, flow.pieces, flow.rule, flow.name, `Allow ${flow.name} (${protocols}).`, probes.map((probe) => probe.traffic));
+}
+
+/** The required flows of a cluster and the blocked ones among them. */
+export interface RequiredFlows {
+  probes: FlowProbe[];
+  blocked: BlockedFlow[];
+}
+
+export function requiredFlows(context: FirewallContext, probes = requiredFlowProbes(context)): RequiredFlows {
+  return { probes, blocked: blockedRequiredFlows(context, probes) };
+}
+
+/** Whether some probe of the blocked required flow holds all of this traffic. */
+function within(traffic: Traffic, flow: BlockedFlow): boolean {
+  return flow.pieces.some(({ traffic: probe }) =>
+    probe.direction === traffic.direction &&
+    probe.protocol === traffic.protocol &&
+    probe.ports.from <= traffic.ports.from &&
+    traffic.ports.to <= probe.ports.to &&
+    cidrContainsCidr(probe.source.range, traffic.source.range) &&
+    cidrContainsCidr(probe.destination.range, traffic.destination.range),
+  );
+}
+
+/**
+ * The fix `check` proposes for pieces one rule blocks: the fix of the blocked required flow that
+ * holds them all, when the same rule blocks one (a cause gets one rule, whichever check or log
+ * entry saw it), else a rule for exactly these pieces, named after `label`.
+ */
+export function piecesFix(context: FirewallContext, required: RequiredFlows, pieces: readonly BlockedPiece[], rule: FirewallRule, label: string, summary: string, needed: NeededTraffic): Remediation {
+  const flow = required.blocked.find((candidate) => candidate.rule === rule && pieces.every((piece) => within(piece.traffic, candidate)));
+  return flow ? requiredFlowFix(context, flow, required.probes) : blockedPiecesFix(context, pieces, rule, label, summary, needed);
 }
