@@ -132,6 +132,13 @@ describe('an entry diagnosed against the live network', () => {
     expect(fromLog.remediation.verified).toBeUndefined();
   });
 
+  it('a denial the live rules no longer make keeps the entry\'s rule and says the live rules let it through', () => {
+    const opened: NetworkSnapshot = { ...snapshot, view: { ...snapshot.view, stack: { ...snapshot.view.stack, rules: snapshot.view.stack.rules.filter((rule) => rule.name !== 'kf-prod-deny-all-ingress') } } };
+    const fromLog = finding(deniedTo(9443), liveNetwork(opened));
+    expect(fromLog.firewallRule).toBe('kf-prod-deny-all-ingress');
+    expect(fromLog.explanation).toContain('The live rules now allow this flow (by firewall rule kf-prod-istio (priority 1000))');
+  });
+
   it('a failed webhook call names the live rule that blocks its port and gets the sweep\'s fix for that port', () => {
     const entry = entryWhere((candidate) => JSON.stringify(candidate).includes('inferenceservice.kserve-webhook-server.defaulter'));
     const fromLog = finding(entry, live);

@@ -1,4 +1,5 @@
 import type { Firestore } from '@google-cloud/firestore';
+import { zodIssueText } from '../../core/logs/log-entry.js';
 import { COLLECTIONS, SNAPSHOT_PARTS } from '../../core/pipeline/names.js';
 import { decodeSnapshot, encodeSnapshot, partId, SnapshotError, SnapshotHeadSchema, type NetworkSnapshot, type SnapshotHead } from '../../core/pipeline/snapshot.js';
 
@@ -69,7 +70,7 @@ export class SnapshotStore {
       const document = await this.head(cluster).get();
       if (!document.exists) return undefined;
       const parsed = SnapshotHeadSchema.safeParse(document.data());
-      if (!parsed.success) throw new SnapshotError(`snapshot head of ${cluster}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      if (!parsed.success) throw new SnapshotError(`snapshot head of ${cluster}: ${zodIssueText(parsed.error)}`);
       const head = parsed.data;
       if (head.generation === known) return { head };
       const refs = Array.from({ length: head.parts }, (_, index) => this.parts(cluster).doc(partId(head.generation, index)));

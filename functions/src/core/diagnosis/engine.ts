@@ -110,7 +110,7 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
   const detail = (): ObservationDetail => {
     const proof = firewall && traffic && verdict && !verdict.allowed ? proofFor(flow, traffic, firewall) : undefined;
     const fix = rule.fix(flow, { model: context.model, ...(proof ? { proof } : {}), ...(context.live ? { live: context.live } : {}) });
-    const now = verdict?.allowed ? ` The given rules now allow this flow (by ${describeRule(verdict.rule)}): it was fixed after these entries, or the instance's tags differ from what kfguard assumed.` : '';
+    const now = verdict?.allowed ? ` The ${context.live ? 'live' : 'given'} rules now allow this flow (by ${describeRule(verdict.rule)}): it was fixed after these entries, or the instance's tags differ from what kfguard assumed.` : '';
     return { explanation: rule.explain(flow) + now, remediation: fix.remediation };
   };
   const observation: Observation = {
