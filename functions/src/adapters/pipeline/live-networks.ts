@@ -16,6 +16,8 @@ interface Entry {
  */
 export class LiveNetworks {
   private readonly entries = new Map<string, Entry>();
+  /** Entries handled at once share one read: the local stack (and a function with concurrency) asks for a cluster many times before the first read answers. */
+  private readonly reading = new Map<string, Promise<Entry>>();
 
   constructor(
     private readonly store: SnapshotStore,
@@ -25,8 +27,14 @@ export class LiveNetworks {
 
   async of(cluster: RegisteredCluster, now: Date, logger: Logger): Promise<LiveNetwork | undefined> {
     const cached = this.entries.get(cluster.key);
-    const entry = cached && Date.now() - cached.checkedAt < this.cacheMs ? cached : await this.refresh(cluster.key, cached, logger);
+    const entry = cached && Date.now() - cached.checkedAt < this.cacheMs ? cached : await this.refreshOnce(cluster.key, cached, logger);
     return entry.head && entry.network && isFresh(entry.head, now, this.maxAgeMinutes) ? entry.network : undefined;
+  }
+
+  private refreshOnce(key: string, previous: Entry | undefined, logger: Logger): Promise<Entry> {
+    const pending = this.reading.get(key) ?? this.refresh(key, previous, logger).finally(() => this.reading.delete(key));
+    this.reading.set(key, pending);
+    return pending;
   }
 
   private async refresh(key: string, previous: Entry | undefined, logger: Logger): Promise<Entry> {
