@@ -64,8 +64,8 @@ describe('kfguard plan', () => {
     const { plan: result } = await plan(['--manifests', incident(), WEBHOOKS]);
     const webhooks = result.changes.filter((change: any) => /--source-ranges=172\.16\.0\.32\/28 --destination-ranges=10\.1\.0\.0\/16/.test(change.gcloud));
     expect(webhooks).toHaveLength(1);
-    // cert-manager's webhook listens on 10250, which GKE's own rule opens to the nodes only as far as the deny lets it.
-    expect(webhooks[0].gcloud).toContain('--allow=tcp:4443,tcp:8443,tcp:9443,tcp:10250,tcp:15017');
+    // cert-manager's 10250 is a port master-to-node needs too: its fix is that flow's, not a webhook rule.
+    expect(webhooks[0].gcloud).toContain('--allow=tcp:4443,tcp:8443,tcp:9443,tcp:15017 ');
     expect(webhooks[0].resource).toMatch(/^projects\/kf-test-project\/global\/firewalls\/kf-test-allow-from-control-plane-/);
     const priorities = result.changes.filter((change: any) => change.layer === 'vpc-firewall').map((change: any) => Number(/--priority=(\d+)/.exec(change.gcloud)![1]));
     // Below both denies (900) and on no priority an existing rule holds.

@@ -77,8 +77,8 @@ describe('npm start: the incident through the real path, then the dashboard unti
     const rows = tableRows(findings).map((cells) => cells.join('  '));
     expect(rows).toContainEqual(expect.stringMatching(/webhook-port-blocked .*tcp:15017/));
     expect(rows).toContainEqual(expect.stringMatching(/webhook-port-blocked .*tcp:9443/));
-    expect(rows).toContainEqual(expect.stringMatching(/webhook-call-failed/));
-    expect(findings.replace(/\s+/g, ' ')).toMatch(/webhook\.cert-manager\.io/);
+    // cert-manager's webhook call, with the port the live rules block it on.
+    expect(rows).toContainEqual(expect.stringMatching(/webhook-call-failed .*172\.16\.0\.32\/28 → 10\.1\.0\.0\/16 tcp:10250 +kf-prod-deny-all-ingress/));
     expect(rows).toContainEqual(expect.stringMatching(/health-check-blocked .*35\.191\.0\.0\/16,130\.211\.0\.0\/22/));
     expect(rows).toContainEqual(expect.stringMatching(/internet-egress-blocked .*google-public tcp:443/));
     expect(rows).toContainEqual(expect.stringMatching(/operation-stuck/));
@@ -115,6 +115,27 @@ describe('npm start: the incident through the real path, then the dashboard unti
     const document = JSON.parse(findings.stdout());
     expect(document.findings).toHaveLength(open);
     expect(document.findings.every((finding: any) => finding.cluster === 'acme-ml-prod:us-central1:kf-prod' && finding.remediation.summary)).toBe(true);
+  });
+
+  it('tells one story per cause: what the sink and the sweep saw of the same traffic has one node tag, one deciding rule and one fix, above the live deny', async () => {
+    const listed = spawnBin(['findings', '--status', 'open', '--format', 'json'], { cwd: folder });
+    expect(await listed.exited(60_000)).toBe(0);
+    const findings: any[] = JSON.parse(listed.stdout()).findings;
+    const firewallFixes = findings.filter((finding) => finding.remediation.gcloud?.startsWith('gcloud compute firewall-rules create'));
+    expect(firewallFixes.length).toBeGreaterThan(10);
+    for (const finding of firewallFixes) {
+      expect(finding.remediation.gcloud).toContain('--target-tags=gke-kf-prod-7d1c4f2a-node');
+      // Both hand-made denies are at 900: every fix must win over them.
+      expect(Number(/--priority=(\d+)/.exec(finding.remediation.gcloud)![1])).toBeLessThan(900);
+    }
+    expect(findings.filter((finding) => /kf-prod-deny-egress \(priority (?!900\))/.test(finding.explanation))).toEqual([]);
+    const fix = (rule: string, test: (finding: any) => boolean) => findings.find((finding) => finding.rule === rule && test(finding))?.remediation.gcloud;
+    const onPort = (port: number) => (finding: any) => finding.flow?.ports.includes(port);
+    expect(fix('webhook-port-blocked', onPort(9443))).toBe(fix('webhook-port-not-allowed', onPort(9443)));
+    expect(fix('webhook-call-failed', onPort(9443))).toBe(fix('webhook-port-not-allowed', onPort(9443)));
+    expect(fix('webhook-port-blocked', onPort(15017))).toBe(fix('webhook-port-not-allowed', onPort(15017)));
+    expect(fix('node-to-master-blocked', onPort(443))).toBe(fix('required-flow-blocked', (finding) => finding.flow?.name === 'node-to-master'));
+    expect(fix('master-to-node-blocked', onPort(10250))).toBe(fix('required-flow-blocked', (finding) => finding.flow?.name === 'master-to-node'));
   });
 
   it('serves the dashboard read-only, with the same data as JSON', async () => {

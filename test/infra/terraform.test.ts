@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COLLECTIONS, EVENT_FUNCTIONS, FUNCTIONS, HTTP_FUNCTIONS, TOPICS, topicPath, WORKFLOW_NAME } from '../../functions/src/core/pipeline/names.js';
+import { COLLECTIONS, EVENT_FUNCTIONS, FUNCTIONS, HTTP_FUNCTIONS, SNAPSHOT_PARTS, TOPICS, topicPath, WORKFLOW_NAME } from '../../functions/src/core/pipeline/names.js';
 import { LOG_SINK_FILTER } from '../../functions/src/core/pipeline/sink-filter.js';
 import { renderTerraformNames } from '../../functions/src/core/pipeline/terraform-names.js';
 import { parseDeploymentRequest } from '../../functions/src/core/deploy/request.js';
@@ -259,7 +259,7 @@ describe('firestore.indexes.json against the data the code writes', () => {
   });
 
   it('names only collections the code uses', () => {
-    const known = [...Object.values(COLLECTIONS), 'stages', 'builds'];
+    const known = [...Object.values(COLLECTIONS), SNAPSHOT_PARTS, 'stages', 'builds'];
     for (const entry of [...indexes.indexes, ...indexes.fieldOverrides]) expect(known).toContain(entry.collectionGroup);
   });
 });

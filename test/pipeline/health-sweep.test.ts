@@ -13,8 +13,12 @@ beforeAll(async () => {
 afterAll(async () => t?.stop());
 
 async function reset(scenario = liveScenario()): Promise<void> {
-  for (const collection of ['findings', 'events', 'operations', 'notifications', 'clusters', 'cursors']) {
+  for (const collection of ['findings', 'events', 'operations', 'notifications', 'clusters', 'cursors', 'portGroups']) {
     for (const doc of (await t.db.collection(collection).get()).docs) await doc.ref.delete();
+  }
+  for (const head of (await t.db.collection('snapshots').get()).docs) {
+    for (const part of (await head.ref.collection('parts').get()).docs) await part.ref.delete();
+    await head.ref.delete();
   }
   await t.stack.loadScenario(scenario);
 }
@@ -227,5 +231,99 @@ describe('healthSweep against the live APIs of the local stack', () => {
     // Each read starts at the last entry processed (counted once already): 20, then 19 and 11 new ones.
     expect(counts).toEqual([20, 39, 50, 50]);
     expect((await t.db.collection('events').where('kind', '==', 'log-backstop').get()).size).toBe(50);
+  });
+});
+
+describe('the live network the sweep keeps, and the sink diagnosing against it', () => {
+  /** The blueprint's network with its catch-all deny moved above GKE's and the blueprint's allow rules, as in the guide's incident. */
+  function denyAbove(): ReturnType<typeof liveScenario> {
+    const scenario = liveScenario();
+    scenario.compute.firewalls = scenario.compute.firewalls.map((rule) => (rule['name'] === 'kf-test-deny-ingress' ? { ...rule, priority: 900 } : rule));
+    return scenario;
+  }
+
+  /** The control plane calling Knative's webhook on a pod, denied; the entry still gives the deny's old priority. */
+  function deniedWebhookCall(insertId: string): Record<string, any> {
+    const entry = structuredClone(fixtureJson<any[]>('logs/denied-by-rule.json').find((e) => e.insertId === 'webhook-port-blocked'));
+    entry.insertId = insertId;
+    entry.timestamp = new Date().toISOString();
+    entry.resource.labels.project_id = 'kf-test-project';
+    entry.jsonPayload.vpc.vpc_name = 'kf-test';
+    entry.jsonPayload.connection.dest_port = 8443;
+    entry.jsonPayload.rule_details.reference = 'network:kf-test/firewall:kf-test-deny-ingress';
+    expect(entry.jsonPayload.rule_details.priority).toBe(65534);
+    return entry;
+  }
+
+  const priorityOf = (gcloud: string | null | undefined): number => Number(/--priority=(\d+)/.exec(gcloud ?? '')?.[1]);
+  const snapshotHead = async () => (await t.db.collection('snapshots').doc(CLUSTER_KEY).get()).data();
+
+  it('a DENIED entry of a flow the sweep found blocked gets the same node tag, deciding rule and fix, at a priority that beats the live deny', async () => {
+    await reset(denyAbove());
+    await sweep();
+    expect(await snapshotHead()).toMatchObject({ cluster: CLUSTER_KEY, parts: 1, rules: 12 });
+    await t.publishEntries([deniedWebhookCall('knative-after-sweep')]);
+    await t.settle();
+    const findings = await t.findings();
+    const fromLog = findings.find((f) => f.rule === 'webhook-port-blocked')!;
+    const fromSweep = findings.find((f) => f.rule === 'webhook-port-not-allowed' && f.flow?.ports.includes(8443))!;
+    expect(fromLog.firewallRule).toBe('kf-test-deny-ingress');
+    expect([fromLog.firewallRule, fromLog.firewallLayer]).toEqual([fromSweep.firewallRule, fromSweep.firewallLayer]);
+    expect(fromLog.remediation.gcloud).toBe(fromSweep.remediation.gcloud);
+    expect(fromLog.remediation.gcloud).toContain('--target-tags=gke-kf-test-1b2c3d4e-node');
+    expect(fromLog.explanation).toContain('denied by firewall rule kf-test-deny-ingress (priority 900)');
+    expect(priorityOf(fromLog.remediation.gcloud)).toBeLessThan(900);
+    expect(fromLog.remediation.verified).toBe(true);
+  });
+
+  it('before the cluster\'s first sweep there is no snapshot: the entry\'s own rule and the registered model decide, as they always did', async () => {
+    await reset(denyAbove());
+    await t.publishEntries([deniedWebhookCall('knative-before-sweep')]);
+    await t.settle();
+    expect(await snapshotHead()).toBeUndefined();
+    const [fromLog] = await t.findings();
+    expect(fromLog).toMatchObject({ rule: 'webhook-port-blocked', firewallRule: 'kf-test-deny-ingress', scope: CLUSTER_KEY });
+    expect(fromLog!.explanation).toContain('denied by firewall rule kf-test-deny-ingress (priority 65534)');
+    expect(fromLog!.remediation.gcloud).toContain('--target-tags=gke-kf-test-1b2c3d4e-node');
+    expect(priorityOf(fromLog!.remediation.gcloud)).toBe(1000);
+    expect(fromLog!.remediation.verified).toBeUndefined();
+  });
+
+  it('a snapshot past KFGUARD_SNAPSHOT_MAX_AGE_MINUTES no longer stands for the live network', async () => {
+    await reset(denyAbove());
+    await sweep();
+    await t.db.collection('snapshots').doc(CLUSTER_KEY).update({ takenAt: minutesAgo(181).toISOString() });
+    await t.publishEntries([deniedWebhookCall('knative-stale-snapshot')]);
+    await t.settle();
+    const fromLog = (await t.findings()).find((f) => f.rule === 'webhook-port-blocked')!;
+    expect(fromLog.explanation).toContain('(priority 65534)');
+    expect(priorityOf(fromLog.remediation.gcloud)).toBe(1000);
+  });
+
+  it('a sweep that reads the same network again writes no part; a changed network replaces its parts whole', async () => {
+    await reset(denyAbove());
+    await sweep();
+    const first = (await snapshotHead())!;
+    await sweep();
+    const again = (await snapshotHead())!;
+    expect(again.generation).toBe(first.generation);
+    expect(Date.parse(again.takenAt)).toBeGreaterThanOrEqual(Date.parse(first.takenAt));
+    await t.stack.loadScenario(liveScenario());
+    await sweep();
+    const changed = (await snapshotHead())!;
+    expect(changed.generation).not.toBe(first.generation);
+    const parts = (await t.db.collection('snapshots').doc(CLUSTER_KEY).collection('parts').get()).docs.map((doc) => doc.id);
+    expect(parts).toEqual([`${changed.generation}-0`]);
+  });
+
+  it('an outage of the Compute API keeps the last snapshot rather than one of a network it could not read', async () => {
+    await reset(denyAbove());
+    await sweep();
+    const before = await snapshotHead();
+    expect(before).toMatchObject({ cluster: CLUSTER_KEY, rules: 12 });
+    t.stack.rest.failNext('getEffectiveFirewalls', 503);
+    await sweep();
+    expect((await lastSweep())['unreadSources']).toContain('compute-dns');
+    expect(await snapshotHead()).toEqual(before);
   });
 });

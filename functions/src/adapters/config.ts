@@ -21,7 +21,10 @@ const EnvSchema = z.object({
   KFGUARD_BACKSTOP_MAX_ENTRIES: positiveInt(5000),
   /** A handler gives up (and lets Pub/Sub redeliver) after this long. */
   KFGUARD_HANDLER_DEADLINE_MS: positiveInt(30_000),
+  /** How long the log sink keeps the registry, and each cluster's snapshot, before reading them again. */
   KFGUARD_REGISTRY_CACHE_MS: positiveInt(30_000),
+  /** A cluster's snapshot older than this (its sweeps stopped reading the network) is not used to diagnose its entries. */
+  KFGUARD_SNAPSHOT_MAX_AGE_MINUTES: z.coerce.number().positive().default(180),
   /** host:port of a Container API (GKE) served without TLS: the local stack. */
   KFGUARD_CONTAINER_ENDPOINT: optionalText,
   KFGUARD_LOGGING_ENDPOINT: optionalText,
@@ -86,6 +89,7 @@ export interface RuntimeConfig {
   sweep: { outboxGraceMs: number; backstopMaxEntries: number };
   handlerDeadlineMs: number;
   registryCacheMs: number;
+  snapshotMaxAgeMinutes: number;
   endpoints: {
     container?: string;
     logging?: string;
@@ -122,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sweep: { outboxGraceMs: e.KFGUARD_OUTBOX_GRACE_SECONDS * 1000, backstopMaxEntries: e.KFGUARD_BACKSTOP_MAX_ENTRIES },
     handlerDeadlineMs: e.KFGUARD_HANDLER_DEADLINE_MS,
     registryCacheMs: e.KFGUARD_REGISTRY_CACHE_MS,
+    snapshotMaxAgeMinutes: e.KFGUARD_SNAPSHOT_MAX_AGE_MINUTES,
     endpoints: {
       container: e.KFGUARD_CONTAINER_ENDPOINT,
       logging: e.KFGUARD_LOGGING_ENDPOINT,

@@ -1,3 +1,4 @@
+import { firewallView } from '../../core/check/context.js';
 import { collectCheckObservations } from '../../core/check/run.js';
 import { addExportValue } from '../../core/config/gcloud.js';
 import { addKubeObject, type ConfigSink } from '../../core/config/kube.js';
@@ -12,6 +13,7 @@ import { eventId, shortHash } from '../../core/pipeline/fingerprint.js';
 import type { FindingScope } from '../../core/pipeline/finding-record.js';
 import { outboxDue } from '../../core/pipeline/outbox.js';
 import { modelFromStored, storedModel, unregisteredScope, type RegisteredCluster } from '../../core/pipeline/registry.js';
+import { SnapshotError, type NetworkSnapshot } from '../../core/pipeline/snapshot.js';
 import { canResolve, sourcesOfRule, type SweepSource } from '../../core/pipeline/sweep-sources.js';
 import { OPERATION_RULES } from '../../core/rules/index.js';
 import { runtimeConfig } from '../config.js';
@@ -20,13 +22,16 @@ import { FindingStore } from '../firestore/findings.js';
 import { NotificationStore } from '../firestore/notifications.js';
 import { OperationStore } from '../firestore/operations.js';
 import { BackstopCursorStore, ClusterRegistry } from '../firestore/registry.js';
+import { SnapshotStore } from '../firestore/snapshots.js';
 import { getCluster, getOperation, listOperations } from '../gcp/container.js';
 import { kubeConfigFor, listConfigConnectorResources, listWebhookObjects } from '../gcp/kubernetes.js';
 import { deniedEntryPages } from '../gcp/logging.js';
 import { diagnoseWithRegistry, sampleOf } from './log-sink.js';
 import { readLiveNetwork } from '../gcp/network.js';
+import type { Logger } from '../logger.js';
 import type { PubSubCloudEvent } from '../runtime/cloud-event.js';
 import type { HandlerContext } from '../runtime/functions-framework.js';
+import { LiveNetworks } from './live-networks.js';
 import { publishNotification, recordObservation } from './recorder.js';
 
 /** Cloud Logging answers at most 1,000 entries a page. */
@@ -73,6 +78,8 @@ class SweepReads {
 interface SweepResult {
   observations: { observation: Observation; eventId: string; kind: string }[];
   model: ClusterModel;
+  /** The network as the checks judged it, when the Compute API could be read. */
+  snapshot?: NetworkSnapshot;
   notes: string[];
 }
 
@@ -167,12 +174,32 @@ async function sweepCluster(cluster: RegisteredCluster, tick: string, context: H
     ...(await operationObservations(cluster, context.now, tick, reads)),
     ...checks.observations.filter((observation) => reads.judged(observation)).map((observation) => ({ observation, eventId: eventId(undefined, `sweep/${tick}`, observation.key), kind: 'sweep' })),
   ];
-  return { observations, model, notes: checks.notes };
+  const result: SweepResult = { observations, model, notes: checks.notes };
+  // What the checks ran on (the model as they took it), for the log sink to diagnose against; a network not read is no snapshot.
+  const checked = checks.clusters.find((each) => each.name === model.name);
+  if (checked && !reads.unread.has('compute-dns')) result.snapshot = { cluster: cluster.key, takenAt: context.now.toISOString(), model: checked, view: firewallView(config, checked).view };
+  return result;
+}
+
+/** Keeps the sweep's view of the network for the log sink; one too large to keep leaves none, rather than an outdated one. */
+async function saveSnapshot(cluster: RegisteredCluster, snapshot: NetworkSnapshot | undefined, logger: Logger): Promise<Record<string, unknown>> {
+  if (!snapshot) return {};
+  const store = new SnapshotStore(firestore());
+  try {
+    const head = await store.save(snapshot);
+    return { snapshot: { generation: head.generation, rules: head.rules, parts: head.parts } };
+  } catch (error) {
+    if (!(error instanceof SnapshotError)) throw error;
+    await store.remove(cluster.key);
+    logger.warn(`no snapshot kept for ${cluster.name}: ${error.message}; its log entries are diagnosed without the live rules`);
+    return {};
+  }
 }
 
 /**
  * Sweeps one cluster and records what it found; the registry keeps the refreshed model and the
- * sweep's outcome, with what could not be read (`projectReads`: the project's backstop).
+ * sweep's outcome, with what could not be read (`projectReads`: the project's backstop), and
+ * `snapshots` the network the checks judged.
  */
 export async function sweepAndRecord(cluster: RegisteredCluster, tick: string, context: HandlerContext, projectReads?: SweepReads): Promise<{ open: number; errors: string[]; unread: Set<SweepSource> }> {
   const logger = context.logger.child({ cluster: cluster.key });
@@ -182,6 +209,7 @@ export async function sweepAndRecord(cluster: RegisteredCluster, tick: string, c
   for (const { observation, eventId: id, kind } of result.observations) {
     await recordObservation({ scope, observation, eventId: id, eventKind: kind, sample: { time: observation.time ?? null, source: `sweep ${shortHash(tick)}` }, now: context.now }, logger);
   }
+  const snapshot = await saveSnapshot(cluster, result.snapshot, logger);
   const open = (await new FindingStore(firestore()).list({ status: 'open', scope: cluster.key })).length;
   const failed = reads.errors.length > 0;
   await new ClusterRegistry(firestore(), 0).update(cluster.key, {
@@ -194,7 +222,7 @@ export async function sweepAndRecord(cluster: RegisteredCluster, tick: string, c
       ...(reads.unread.size > 0 ? { unreadSources: [...reads.unread] } : {}),
     },
   });
-  logger.log(failed ? 'WARNING' : 'INFO', `swept ${cluster.name}`, { observations: result.observations.length, open, errors: reads.errors, unreadSources: [...reads.unread], notes: result.notes });
+  logger.log(failed ? 'WARNING' : 'INFO', `swept ${cluster.name}`, { observations: result.observations.length, open, errors: reads.errors, unreadSources: [...reads.unread], notes: result.notes, ...snapshot });
   return { open, errors: reads.errors, unread: reads.unread };
 }
 
@@ -222,8 +250,10 @@ export async function handleSweepTick(event: PubSubCloudEvent, context: HandlerC
   await republishPending(context);
   const clusters = await new ClusterRegistry(firestore(), 0).list();
   const unread = new Map<string, ReadonlySet<SweepSource>>();
+  // The backstop diagnoses as the sink does, against the snapshots the previous sweep left: each read once this tick.
+  const networks = new LiveNetworks(new SnapshotStore(firestore()), Number.POSITIVE_INFINITY, runtimeConfig().snapshotMaxAgeMinutes);
   for (const project of new Set(clusters.map((cluster) => cluster.project))) {
-    const logs = await backstop(project, clusters, context);
+    const logs = await backstop(project, clusters, networks, context);
     unread.set(unregisteredScope(project), logs.unread);
     for (const cluster of clusters.filter((each) => each.project === project)) unread.set(cluster.key, (await sweepAndRecord(cluster, event.id, context, logs)).unread);
   }
@@ -240,7 +270,7 @@ export async function handleSweepTick(event: PubSubCloudEvent, context: HandlerC
  * match, same event key), so an entry both paths see counts once. The cursor moves only as far as
  * the entries processed: a failed read, or one that stopped at its bound, continues next sweep.
  */
-async function backstop(project: string, registered: readonly RegisteredCluster[], context: HandlerContext): Promise<SweepReads> {
+async function backstop(project: string, registered: readonly RegisteredCluster[], networks: LiveNetworks, context: HandlerContext): Promise<SweepReads> {
   const reads = new SweepReads();
   const cursors = new BackstopCursorStore(firestore());
   const previous = await cursors.get(project);
@@ -250,7 +280,7 @@ async function backstop(project: string, registered: readonly RegisteredCluster[
     for await (const page of deniedEntryPages(project, backstopStart(previous, context.now), Math.min(BACKSTOP_PAGE_SIZE, limit))) {
       for (const entry of page) {
         if (progress.processed >= limit) return;
-        await recordBackstopEntry(entry, registered, context);
+        await recordBackstopEntry(entry, registered, networks, context);
         progress.processed += 1;
         progress.lastEntryAt = later(progress.lastEntryAt ?? null, entryTimestamp(entry)) ?? undefined;
       }
@@ -267,8 +297,8 @@ function entryTimestamp(entry: Record<string, unknown>): string | undefined {
   return typeof entry['timestamp'] === 'string' ? entry['timestamp'] : undefined;
 }
 
-async function recordBackstopEntry(entry: Record<string, unknown>, registered: readonly RegisteredCluster[], context: HandlerContext): Promise<void> {
-  const { diagnosis, scope, identity } = diagnoseWithRegistry(entry, registered);
+async function recordBackstopEntry(entry: Record<string, unknown>, registered: readonly RegisteredCluster[], networks: LiveNetworks, context: HandlerContext): Promise<void> {
+  const { diagnosis, scope, identity } = await diagnoseWithRegistry(entry, registered, (cluster) => networks.of(cluster, context.now, context.logger));
   if (diagnosis.kind !== 'finding') return;
   const id = eventId(identity, 'sweep-backstop', identity.insertId ?? '');
   await recordObservation({ scope, observation: diagnosis.observation, eventId: id, eventKind: 'log-backstop', sample: sampleOf(entry, identity.insertId ?? 'backstop'), now: context.now }, context.logger);

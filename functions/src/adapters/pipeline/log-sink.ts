@@ -5,26 +5,32 @@ import { emptyClusterModel } from '../../core/model/cluster.js';
 import { eventId } from '../../core/pipeline/fingerprint.js';
 import type { FindingSample, FindingScope } from '../../core/pipeline/finding-record.js';
 import { redact } from '../../core/pipeline/redact.js';
+import type { LiveNetwork } from '../../core/pipeline/snapshot.js';
 import { entryOrigin, matchCluster, modelFromStored, unregisteredScope, type RegisteredCluster } from '../../core/pipeline/registry.js';
 import { operationFailed } from '../../core/rules/operation-failed.js';
-import { runtimeConfig } from '../config.js';
+import { runtimeConfig, type RuntimeConfig } from '../config.js';
 import { firestore } from '../firestore/client.js';
 import { OperationStore } from '../firestore/operations.js';
 import { ClusterRegistry } from '../firestore/registry.js';
+import { SnapshotStore } from '../firestore/snapshots.js';
 import { decodeJsonMessage, PoisonMessageError, pubsubMessage, type PubSubCloudEvent } from '../runtime/cloud-event.js';
 import type { HandlerContext } from '../runtime/functions-framework.js';
+import { LiveNetworks } from './live-networks.js';
 import { recordObservation } from './recorder.js';
 
 const SAMPLE_BYTES = 4096;
 /** Set by the Logging sink on every message: the entry's time, even when the entry has no `timestamp`. */
 const TIMESTAMP_ATTRIBUTE = 'logging.googleapis.com/timestamp';
 
-let registry: { db: ReturnType<typeof firestore>; registry: ClusterRegistry } | undefined;
-/** The registry and its cache live as long as the Firestore client they read through. */
-function clusters(): Promise<RegisteredCluster[]> {
+let caches: { db: ReturnType<typeof firestore>; config: RuntimeConfig; registry: ClusterRegistry; networks: LiveNetworks } | undefined;
+/** The registry, the clusters' live networks and their caches live as long as the Firestore client and the configuration they read with. */
+function readers(): NonNullable<typeof caches> {
   const db = firestore();
-  if (registry?.db !== db) registry = { db, registry: new ClusterRegistry(db, runtimeConfig().registryCacheMs) };
-  return registry.registry.list();
+  const config = runtimeConfig();
+  if (caches?.db !== db || caches.config !== config) {
+    caches = { db, config, registry: new ClusterRegistry(db, config.registryCacheMs), networks: new LiveNetworks(new SnapshotStore(db), config.registryCacheMs, config.snapshotMaxAgeMinutes) };
+  }
+  return caches;
 }
 
 function scopeOf(cluster: RegisteredCluster | undefined, project: string | undefined): FindingScope {
@@ -70,21 +76,30 @@ export interface EntryDiagnosis {
   identity: ReturnType<typeof entryIdentity>;
 }
 
-/** An entry diagnosed with the model of the registered cluster it belongs to (the sink and the sweep's backstop agree). */
-export function diagnoseWithRegistry(entry: Record<string, unknown>, registered: readonly RegisteredCluster[]): EntryDiagnosis {
+/** Where a registered cluster's live network comes from, once the sweep has read it. */
+export type LiveNetworkOf = (cluster: RegisteredCluster) => Promise<LiveNetwork | undefined>;
+
+/**
+ * An entry diagnosed against the live network of the registered cluster it belongs to, or with
+ * its registered model alone while it has none (the sink and the sweep's backstop agree).
+ */
+export async function diagnoseWithRegistry(entry: Record<string, unknown>, registered: readonly RegisteredCluster[], liveNetworkOf: LiveNetworkOf): Promise<EntryDiagnosis> {
   const origin = entryOrigin(entry);
   const cluster = matchCluster(origin, registered);
-  const diagnosis = diagnoseEntry(entry, { model: cluster ? modelFromStored(cluster.model) : emptyClusterModel() });
+  const live = cluster ? await liveNetworkOf(cluster) : undefined;
+  const diagnosis = diagnoseEntry(entry, live ?? { model: cluster ? modelFromStored(cluster.model) : emptyClusterModel() });
   return { diagnosis, scope: scopeOf(cluster, origin.project), identity: entryIdentity(entry) };
 }
 
 /**
- * The log sink's handler: one LogEntry per message, diagnosed with the model of the cluster it
- * belongs to, recorded once per entry however often it is delivered.
+ * The log sink's handler: one LogEntry per message, diagnosed against the live network of the
+ * cluster it belongs to (its model alone before its first sweep), recorded once per entry however
+ * often it is delivered.
  */
 export async function handleLogEvent(event: PubSubCloudEvent, context: HandlerContext): Promise<void> {
   const entry = withSinkTimestamp(decodeJsonMessage(event), pubsubMessage(event).attributes);
-  const { diagnosis, scope, identity } = diagnoseWithRegistry(entry, await clusters());
+  const { registry, networks } = readers();
+  const { diagnosis, scope, identity } = await diagnoseWithRegistry(entry, await registry.list(), (cluster) => networks.of(cluster, context.now, context.logger));
   const id = eventId(identity, event.source, event.id);
   switch (diagnosis.kind) {
     case 'rejected':

@@ -146,6 +146,10 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
   });
   try {
     if (stopping()) return EXIT_OK;
+    // A registered cluster has been swept before its incident: the sink diagnoses against the snapshot that sweep keeps.
+    say(io, 'health sweep: the live network of the registered cluster, which the sink diagnoses against');
+    stack.tick();
+    await stack.pubsub.waitForIdle(SETTLE_TIMEOUT_MS);
     const request = demoRequest();
     await publishJson(TOPICS.deployRequests, serializableRequest(request), { deployment: request.id });
     say(io, `deploying ${request.name}: DeploymentRequest ${request.id} published to ${TOPICS.deployRequests}; the workflow runs each stage through stageRunner`);

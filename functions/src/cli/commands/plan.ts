@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import { Analyzer } from '../../core/analyze/analyzer.js';
 import { clusterFirewalls } from '../../core/check/firewall-stack.js';
+import { firewallContext, firewallView } from '../../core/check/context.js';
 import { runChecks } from '../../core/check/run.js';
 import type { NetworkConfig } from '../../core/config/specs.js';
 import { groupCauses } from '../../core/findings/causes.js';
 import type { Finding } from '../../core/findings/finding.js';
-import { FirewallEvaluator } from '../../core/firewall/evaluator.js';
 import { DEFAULT_STUCK_MINUTES } from '../../core/gke/operation.js';
 import type { ClusterModel } from '../../core/model/cluster.js';
 import { withPlanApplied } from '../../core/plan/apply.js';
@@ -41,8 +41,10 @@ async function judge(config: NetworkConfig, inputs: CheckInputs, logs: string[],
   const checked = runChecks(config, inputs.run);
   const model = logModel(config, inputs);
   if (logs.length === 0 || !model) return { findings: checked.findings, rejections: rejectionSummary(inputs.rejected) };
-  const { stack } = clusterFirewalls(config, model);
-  const analyzer = new Analyzer({ model, now, thresholds: DEFAULT_STUCK_MINUTES, firewall: { stack, evaluator: new FirewallEvaluator(stack) }, notes: [] });
+  // The logs are judged as the sink judges them against a snapshot: fixes for the traffic the checks judge are the checks' own.
+  const { view } = firewallView(config, model);
+  const live = firewallContext(view, model);
+  const analyzer = new Analyzer({ model, now, thresholds: DEFAULT_STUCK_MINUTES, live, notes: [] });
   await readLogFiles(analyzer, logs, io, 'plan');
   const report = analyzer.report();
   const rejected = [...inputs.rejected, ...report.rejected];

@@ -9,6 +9,8 @@ import type { Endpoint } from '../diagnosis/flow.js';
 export interface AnalyzeOptions {
   model: ClusterModel;
   firewall?: DiagnosisContext['firewall'];
+  /** The cluster's firewall as `check` sees it: denials of traffic `check` judges get `check`'s fix. */
+  live?: DiagnosisContext['live'];
   now: Date;
   thresholds: StuckThresholds;
   /** How many rejections to keep with their reasons; all are counted. */
@@ -53,7 +55,7 @@ export class Analyzer {
   private readonly context: DiagnosisContext;
 
   constructor(private readonly options: AnalyzeOptions) {
-    this.context = options.firewall ? { model: options.model, firewall: options.firewall } : { model: options.model };
+    this.context = { model: options.model, ...(options.firewall ? { firewall: options.firewall } : {}), ...(options.live ? { live: options.live } : {}) };
     this.aggregator = new FindingAggregator(offlineScope([options.model]));
   }
 

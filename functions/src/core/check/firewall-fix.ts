@@ -5,7 +5,7 @@ import type { Decision, Judgement, PortSet, Traffic } from '../firewall/evaluato
 import { proposeFix, type Opening } from '../firewall/fix.js';
 import type { AllowedProtocol } from '../firewall/proposal.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
-import { memberEnds, type CheckContext } from './context.js';
+import { memberEnds, type FirewallContext } from './context.js';
 
 /** A blocked piece with the flow it belongs to. */
 export interface BlockedPiece {
@@ -20,7 +20,7 @@ const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
  * match kfguard cannot resolve (judged both ways: only what is blocked either way is reported),
  * and rules that let the flow through to inspection, where a security profile may still drop it.
  */
-export function judgeRequired(context: CheckContext, label: string, traffic: Traffic): Judgement {
+export function judgeRequired(context: FirewallContext, label: string, traffic: Traffic): Judgement {
   const judgement = context.evaluator.judge(traffic);
   const unresolved = judgement.uncertain.map((rule) => describeRule(rule)).join(', ');
   for (const decision of judgement.possiblyBlocked) {
@@ -43,7 +43,7 @@ const farSide = (piece: BlockedPiece): AddressSet => (piece.traffic.direction ==
 const nearSide = (piece: BlockedPiece): AddressSet => (piece.traffic.direction === 'INGRESS' ? piece.decision.piece.destination : piece.decision.piece.source);
 
 /** The near side's ranges when they are only part of the cluster's instances (the pods, not the nodes): else none. */
-function narrowerNear(context: CheckContext, near: AddressSet, fam: Family): string[] | undefined {
+function narrowerNear(context: FirewallContext, near: AddressSet, fam: Family): string[] | undefined {
   const members = addressSet(memberEnds(context).map((end) => end.range), fam);
   return sameSet(near, members) ? undefined : setToCidrs(near, fam).map((cidr) => cidr.text);
 }
@@ -114,7 +114,7 @@ export type NeededTraffic = readonly Traffic[];
  * exactly their far ranges and ports on the cluster's nodes, placed at the layer that decides and
  * proved against the whole stack.
  */
-export function blockedPiecesFix(context: CheckContext, pieces: readonly BlockedPiece[], blocking: FirewallRule, label: string, summary: string, needed: NeededTraffic): Remediation {
+export function blockedPiecesFix(context: FirewallContext, pieces: readonly BlockedPiece[], blocking: FirewallRule, label: string, summary: string, needed: NeededTraffic): Remediation {
   const fam = family(pieces);
   const blocker = { layer: blocking.layer, priority: blocking.priority, rule: blocking, description: describeRule(blocking), ...(blocking.policy ? { policy: blocking.policy } : {}) };
   const proposals = exactBoxes(pieces).map((box) => {

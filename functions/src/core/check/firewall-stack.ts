@@ -2,7 +2,7 @@ import { networkProjectOf, regionOfLocation, type ClusterModel } from '../model/
 import type { FirewallPolicySpec, NetworkConfig } from '../config/specs.js';
 import { gkeCreatedRules, ownGkeRules } from '../firewall/gke-rules.js';
 import type { FirewallRule, PolicyRef } from '../firewall/rule.js';
-import { buildStack, type FirewallStack } from '../firewall/stack.js';
+import { buildStack, type FirewallStack, type StackInput } from '../firewall/stack.js';
 
 const agrees = (a: string | undefined, b: string | undefined): boolean => a === undefined || b === undefined || a === b;
 
@@ -27,6 +27,8 @@ function policyApplies(spec: FirewallPolicySpec | undefined, policy: PolicyRef, 
 }
 
 export interface ClusterFirewalls {
+  /** What the stack is built from: the rules in force and the network's enforcement order. */
+  input: StackInput;
   stack: FirewallStack;
   /** The VPC rules on the network, with GKE's own rules modelled when the inputs lack them. */
   vpcRules: FirewallRule[];
@@ -64,8 +66,8 @@ export function clusterFirewalls(config: NetworkConfig, cluster: ClusterModel | 
   const policyRules = config.firewalls.filter((rule) => rule.policy && applies(rule.policy));
   const candidates = config.networks.filter((candidate) => candidate.name === network && agrees(candidate.project, project));
   const described = candidates.find((candidate) => candidate.live) ?? candidates[0];
-  const input: Parameters<typeof buildStack>[0] = { rules: [...policyRules, ...vpcRules], policiesKnown: config.coverage.has('firewall-policies') };
+  const input: StackInput = { rules: [...policyRules, ...vpcRules], policiesKnown: config.coverage.has('firewall-policies') };
   if (network) input.network = network;
   if (described?.enforcementOrder) input.enforcementOrder = described.enforcementOrder;
-  return { stack: buildStack(input), vpcRules, notes };
+  return { input, stack: buildStack(input), vpcRules, notes };
 }

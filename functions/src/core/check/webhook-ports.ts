@@ -1,4 +1,6 @@
 import type { NetworkConfig, ServiceSpec, WebhookSpec, WorkloadSpec } from '../config/specs.js';
+import type { Traffic } from '../firewall/evaluator.js';
+import type { FirewallContext } from './context.js';
 
 /** The port the control plane dials for a webhook, and how kfguard found it. */
 export interface WebhookPort {
@@ -79,4 +81,11 @@ export function resolveWebhookPorts(config: NetworkConfig): WebhookPorts {
     }
   }
   return ports;
+}
+
+/** The control plane calling a webhook on a port: to each pod range, where webhooks are served. */
+export function webhookFlows(context: FirewallContext, port: number): Traffic[] {
+  const { master } = context.ends;
+  if (!master) return [];
+  return context.ends.pods.map((pods): Traffic => ({ direction: 'INGRESS', protocol: 'tcp', ports: { from: port, to: port }, source: master, destination: pods }));
 }

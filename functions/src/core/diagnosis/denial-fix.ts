@@ -5,6 +5,8 @@ import { networkProjectOf, resolveServiceAccounts } from '../model/cluster.js';
 import type { DenialFix, FixContext } from '../rules/rule.js';
 import { classRanges, describeDenyingRule, namedByClass } from './describe.js';
 import type { DeniedFlow, Endpoint, EndpointClass } from './flow.js';
+import { classTraffic, liveBlock } from './live-fix.js';
+import type { RequiredFlowName } from '../check/required-flows.js';
 
 /**
  * Tags that select the cluster's nodes: GKE's own node tag when the cluster is known, else the
@@ -47,6 +49,12 @@ export interface AllowFix {
   /** Instances to open; defaults to the cluster's nodes. */
   targetTags?: string[];
   summary: string;
+  /**
+   * What `check` calls this traffic (a required flow's name, `webhook`), for rules whose traffic
+   * it judges too: against a swept cluster's live rules the fix is then `check`'s own, so a cause
+   * seen in the logs and by the sweep gets one proposed rule.
+   */
+  label?: RequiredFlowName | 'webhook';
 }
 
 /** The rule the fix must win over: the one in force when the rules were given, else the one the entry names. */
@@ -67,9 +75,15 @@ export function blockerOf(flow: DeniedFlow): Blocker {
 /**
  * Proposes the rule that lets this kind of denied flow through and nothing more: same direction,
  * the far side's class range, the flow's protocol and port, on the cluster's nodes, placed at the
- * layer that denied it (and proved against the rules in force when they were given).
+ * layer that denied it (and proved against the rules in force when they were given). Against a
+ * swept cluster's live rules, traffic `check` judges gets `check`'s fix.
  */
 export function allowRuleFix(flow: DeniedFlow, context: FixContext, fix: AllowFix): DenialFix {
+  const deciding = flow.rule?.inForce;
+  if (context.live && deciding && fix.label) {
+    const block = liveBlock(context.live, classTraffic(flow, context.live), fix.label, fix.summary, deciding);
+    if (block) return { remediation: block.fix() };
+  }
   const ingress = flow.direction === 'INGRESS';
   const network = flow.network ?? context.model.network;
   const project = networkProjectOf(context.model) ?? flow.project;

@@ -10,6 +10,8 @@ import type { FirewallEvaluator, Traffic, Verdict } from '../firewall/evaluator.
 import type { ProofInput } from '../firewall/fix.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
 import type { FirewallStack } from '../firewall/stack.js';
+import type { FirewallContext } from '../check/context.js';
+import { blockedFlowSummary } from '../check/firewall-fix.js';
 import { trafficOfFlow } from './traffic.js';
 import { DENIAL_RULES, webhookCallFailed } from '../rules/index.js';
 import type { OperationRule, OperationContext } from '../rules/operation-rule.js';
@@ -21,6 +23,11 @@ export interface DiagnosisContext {
   model: ClusterModel;
   /** The firewall rules in force (`analyze --rules`): they name the denying rule and prove each fix. */
   firewall?: { stack: FirewallStack; evaluator: FirewallEvaluator };
+  /**
+   * The cluster's live firewall as the sweep last read it (its snapshot): it names the denying
+   * rule and proves each fix like `firewall`, and fixes for traffic `check` judges are `check`'s.
+   */
+  live?: FirewallContext;
 }
 
 export type Diagnosis =
@@ -92,7 +99,7 @@ function spreadDetail(flow: DeniedFlow): ObservationDetail {
 }
 
 export function denialObservation(logged: DeniedFlow, context: DiagnosisContext, time: string | undefined): Observation {
-  const { firewall } = context;
+  const firewall = context.live ?? context.firewall;
   const traffic = firewall ? trafficOfFlow(logged, context.model) : undefined;
   const verdict = firewall && traffic ? firewall.evaluator.evaluate(traffic) : undefined;
   const flow = withCurrentRule(logged, verdict);
@@ -103,8 +110,8 @@ export function denialObservation(logged: DeniedFlow, context: DiagnosisContext,
   const otherPorts = keyOf(rule.id, flow.direction, flow.protocol, source, destination, OTHER_PORTS, firewallRule);
   const detail = (): ObservationDetail => {
     const proof = firewall && traffic && verdict && !verdict.allowed ? proofFor(flow, traffic, firewall) : undefined;
-    const fix = rule.fix(flow, proof ? { model: context.model, proof } : { model: context.model });
-    const now = verdict?.allowed ? ` The given rules now allow this flow (by ${describeRule(verdict.rule)}): it was fixed after these entries, or the instance's tags differ from what kfguard assumed.` : '';
+    const fix = rule.fix(flow, { model: context.model, ...(proof ? { proof } : {}), ...(context.live ? { live: context.live } : {}) });
+    const now = verdict?.allowed ? ` The ${context.live ? 'live' : 'given'} rules now allow this flow (by ${describeRule(verdict.rule)}): it was fixed after these entries, or the instance's tags differ from what kfguard assumed.` : '';
     return { explanation: rule.explain(flow) + now, remediation: fix.remediation };
   };
   const observation: Observation = {
@@ -190,20 +197,23 @@ function diagnoseWebhookFailure(entry: LogEntry, context: DiagnosisContext): Dia
     failure.service && `service:${failure.namespace}/${failure.service}:${failure.servicePort}`,
     typeof cluster === 'string' && `cluster:${cluster}`,
   ].filter((name): name is string => typeof name === 'string');
+  // Against the live rules the failure gets the deciding rule and the blocked flow, as the sweep's webhook-port-not-allowed does.
+  const judged = context.live ? webhookCallFailed.judge(failure, context.live) : undefined;
+  const block = judged?.block;
   const observation: Observation = {
     rule: webhookCallFailed.id,
     severity: webhookCallFailed.severity,
     title: webhookCallFailed.title,
     key: keyOf(webhookCallFailed.id, failure.webhook, failure.namespace, failure.service, failure.servicePort, failure.cause),
-    flow: null,
-    firewallRule: null,
-    firewallLayer: null,
+    flow: block ? blockedFlowSummary(undefined, block.pieces, { sourceClass: 'control-plane', destinationClass: 'pod' }) : null,
+    firewallRule: block?.rule.name ?? null,
+    firewallLayer: block?.rule.layer ?? null,
     resources,
-    detail: () => ({ explanation: webhookCallFailed.explain(failure), remediation: webhookCallFailed.fix(failure, context) }),
+    detail: () => ({ explanation: webhookCallFailed.explain(failure, judged), remediation: webhookCallFailed.fix(failure, context, judged) }),
   };
   const cause = webhookCallFailed.cause(failure);
-  if (cause) observation.cause = cause;
-  const allowed = cause?.kind === 'blocked-flow' ? controlPlaneReaches(cause.ports[0] as number, context) : undefined;
+  if (cause) observation.cause = block && cause.kind === 'blocked-flow' ? { ...cause, rule: block.rule.name } : cause;
+  const allowed = judged ? !block : cause?.kind === 'blocked-flow' ? controlPlaneReaches(cause.ports[0] as number, context) : undefined;
   if (allowed !== undefined) observation.allowedNow = allowed;
   const time = entryTime(entry);
   if (time) observation.time = time;

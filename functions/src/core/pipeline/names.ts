@@ -25,7 +25,12 @@ export const COLLECTIONS = {
   portGroups: 'portGroups',
   /** Where the sweep's reads got to (the Cloud Logging backstop, per project). */
   cursors: 'cursors',
+  /** Each registered cluster's latest live network, as the sweep read it: what the log sink diagnoses against. */
+  snapshots: 'snapshots',
 } as const;
+
+/** Below `snapshots/{cluster}`: the parts of the snapshot's text, `{generation}-{index}`. */
+export const SNAPSHOT_PARTS = 'parts';
 
 /** Cloud Function names (entry points), as Terraform deploys them. */
 export const FUNCTIONS = {

@@ -19,6 +19,36 @@ export interface StoredModel extends ClusterModelSummary {
   statusMessage?: string;
 }
 
+const optionalText = z.string().optional();
+const texts = z.array(z.string());
+
+/** What a `StoredModel` read back must look like. */
+export const StoredModelSchema = z.object({
+  project: optionalText,
+  location: optionalText,
+  name: optionalText,
+  id: optionalText,
+  network: optionalText,
+  networkProject: optionalText,
+  subnetwork: optionalText,
+  subnetworkRegion: optionalText,
+  projectNumber: optionalText,
+  masterCidr: optionalText,
+  controlPlaneConnection: z.enum(['peering', 'psc']).optional(),
+  controlPlaneEndpoint: optionalText,
+  nodeCidrs: texts.default([]),
+  podCidrs: texts.default([]),
+  serviceCidrs: texts.default([]),
+  nodeTags: texts.default([]),
+  nodeServiceAccounts: texts.optional(),
+  privateNodes: z.boolean().optional(),
+  privateEndpoint: z.boolean().optional(),
+  authorizedNetworks: z.boolean().optional(),
+  status: optionalText,
+  statusMessage: optionalText,
+  origins: z.partialRecord(z.enum(['master', 'node', 'pod', 'service']), z.enum(['flag', 'cluster', 'manifest', 'inferred'])).default({}),
+}) satisfies z.ZodType<StoredModel>;
+
 export const ManagementClusterSchema = z.object({
   project: z.string().optional(),
   location: z.string().optional(),

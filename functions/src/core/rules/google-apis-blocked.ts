@@ -15,6 +15,7 @@ export const googleApisBlocked: DenialRule = {
   explain: (flow) => `${describeDenial(flow)} Image pulls and every Google API call from the cluster go through this VIP.`,
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
+      label: 'node-to-google-apis',
       nameParts: ['google-apis-egress'],
       description: 'kfguard: private Google access through the restricted VIP',
       summary: `Allow egress ${describePort(flow)} to ${flow.dst.range?.text ?? '199.36.153.4/30'}.`,

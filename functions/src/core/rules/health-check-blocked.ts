@@ -14,6 +14,7 @@ export const healthCheckBlocked: DenialRule = {
   explain: (flow) => `${describeDenial(flow)} Backends that cannot be probed are marked unhealthy and get no traffic.`,
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
+      label: 'health-check-to-node',
       nameParts: ['health', flow.direction === 'INGRESS' ? 'ingress' : 'egress'],
       description: `kfguard: Google health checks on ${describePort(flow)}`,
       summary: `Allow Google's health-check ranges on ${describePort(flow)} (${flow.direction.toLowerCase()}).`,

@@ -15,6 +15,7 @@ export const intraClusterBlocked: DenialRule = {
   explain: (flow) => `${describeDenial(flow)} Pods, nodes and Services of one cluster must reach each other.`,
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
+      label: 'intra-cluster',
       nameParts: ['intra-cluster', flow.direction === 'INGRESS' ? 'ingress' : 'egress'],
       description: 'kfguard: traffic inside the cluster',
       summary: 'Allow traffic between the cluster\'s node, pod and service ranges.',

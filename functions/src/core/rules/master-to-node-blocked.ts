@@ -21,6 +21,7 @@ export const masterToNodeBlocked: DenialRule = {
     `${describeDenial(flow)} GKE's own master rule opens this port, so a deny with a smaller priority number overrides it (or the GKE rule is missing).`,
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
+      label: 'master-to-node',
       nameParts: ['master', 'ingress'],
       description: 'kfguard: control plane to nodes (kubelet and webhooks on 443)',
       summary: `Restore control-plane access to the nodes on ${describePort(flow)} with an allow rule from the control-plane range.`,

@@ -15,6 +15,7 @@ export const nodeToMasterBlocked: DenialRule = {
   explain: (flow) => `${describeDenial(flow)} Nodes that cannot reach the API server never register, and the cluster stays stuck provisioning.`,
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
+      label: 'node-to-master',
       nameParts: ['master', 'egress'],
       description: 'kfguard: nodes to the control plane',
       summary: `Allow egress from the nodes to the control-plane range on ${describePort(flow)}.`,

@@ -1,9 +1,8 @@
 import { checkObservation } from '../check/observation.js';
-import { blockedFlowSummary, blockedPiecesFix, blockedProtocols, judgeRequired, type BlockedPiece } from '../check/firewall-fix.js';
-import type { CheckContext } from '../check/context.js';
-import { requiredFlowProbes, type FlowProbe } from '../check/required-flows.js';
+import { blockedFlowSummary, blockedProtocols } from '../check/firewall-fix.js';
+import { blockedRequiredFlows, requiredFlowFix, requiredFlowProbes, type FlowProbe } from '../check/required-flows.js';
 import { allowSpec } from '../firewall/proposal.js';
-import { describeRule, type FirewallRule } from '../firewall/rule.js';
+import { describeRule } from '../firewall/rule.js';
 import type { CheckRule } from './check-rule.js';
 import { blockedFlowCause } from '../findings/causes.js';
 
@@ -24,26 +23,6 @@ const FLOW_TEXT: Record<FlowProbe['name'], string> = {
   'intra-cluster': 'nodes and pods of one cluster must reach each other',
 };
 
-/** The pieces of one required flow, in one direction, that one rule blocks: one finding, one fix. */
-interface BlockedFlow {
-  name: FlowProbe['name'];
-  rule: FirewallRule;
-  pieces: BlockedPiece[];
-}
-
-function blockedFlows(context: CheckContext, probes: readonly FlowProbe[]): BlockedFlow[] {
-  const blocked = new Map<string, BlockedFlow>();
-  for (const probe of probes) {
-    for (const decision of judgeRequired(context, probe.name, probe.traffic).blocked) {
-      const key = [probe.name, probe.traffic.direction, probe.traffic.protocol, decision.rule.name].join('|');
-      const group = blocked.get(key) ?? { name: probe.name, rule: decision.rule, pieces: [] };
-      group.pieces.push({ traffic: probe.traffic, decision });
-      blocked.set(key, group);
-    }
-  }
-  return [...blocked.values()];
-}
-
 export const requiredFlowBlocked: CheckRule = {
   id: 'required-flow-blocked',
   title: 'A flow a private cluster needs is blocked',
@@ -55,8 +34,8 @@ export const requiredFlowBlocked: CheckRule = {
   remediation: 'Add the rule kfguard proposes at the layer that decides (it is proved against the whole firewall stack to let the blocked pieces through and open nothing more), or narrow the blocking rule.',
   check(context) {
     const probes = requiredFlowProbes(context);
-    const needed = probes.map((probe) => probe.traffic);
-    return blockedFlows(context, probes).map(({ name, rule, pieces }) => {
+    return blockedRequiredFlows(context, probes).map((blocked) => {
+      const { name, rule, pieces } = blocked;
       const flow = blockedFlowSummary(name, pieces);
       const protocols = allowSpec(blockedProtocols(pieces));
       return checkObservation(requiredFlowBlocked, {
@@ -67,7 +46,7 @@ export const requiredFlowBlocked: CheckRule = {
         cause: blockedFlowCause(flow.direction, FAR_SIDE[name], flow.protocol, flow.ports, rule.name),
         resources: [...(context.cluster?.name ? [`cluster:${context.cluster.name}`] : []), ...(rule.layer === 'implied' ? [] : [`firewall:${rule.name}`])],
         explanation: `${name}: ${flow.source} → ${flow.destination} on ${protocols} (${flow.direction}) is blocked by ${describeRule(rule)}; ${FLOW_TEXT[name]}.`,
-        remediation: blockedPiecesFix(context, pieces, rule, name, `Allow ${name} (${protocols}).`, needed),
+        remediation: requiredFlowFix(context, blocked, probes),
       });
     });
   },

@@ -3,6 +3,7 @@ import type { DeniedFlow } from '../diagnosis/flow.js';
 import type { Remediation, Severity } from '../findings/finding.js';
 import type { ProofInput } from '../firewall/fix.js';
 import type { CauseSpec } from '../findings/causes.js';
+import type { FirewallContext } from '../check/context.js';
 
 /** Where a rule's evidence comes from; also groups the rules in docs/rules.md. */
 export type RuleSource = 'firewall-log' | 'kubernetes-log' | 'gke-operation' | 'configuration' | 'cluster-state';
@@ -21,8 +22,10 @@ export interface RuleInfo {
 
 export interface FixContext {
   model: ClusterModel;
-  /** With the rules in force (`analyze --rules`): what a proposed rule is proved against. */
+  /** With the rules in force (`analyze --rules`, a swept cluster's snapshot): what a proposed rule is proved against. */
   proof?: ProofInput;
+  /** A swept cluster's live firewall: fixes for traffic `check` also judges are built as `check` builds them. */
+  live?: FirewallContext;
 }
 
 export interface DenialFix {

@@ -21,6 +21,7 @@ export const webhookPortBlocked: DenialRule = {
   },
   fix: (flow, context) =>
     allowRuleFix(flow, context, {
+      label: 'webhook',
       nameParts: ['webhook', flow.protocol],
       description: `kfguard: control plane to webhook on ${describePort(flow)}`,
       summary: `Allow ${describePort(flow)} from the control-plane range to the nodes.`,

@@ -1,16 +1,11 @@
 import { checkObservation } from '../check/observation.js';
-import { blockedFlowSummary, blockedPiecesFix, judgeRequired, type BlockedPiece } from '../check/firewall-fix.js';
-import { requiredFlowProbes } from '../check/required-flows.js';
-import { resolveWebhookPorts, type WebhookPort } from '../check/webhook-ports.js';
+import { blockedFlowSummary, judgeRequired, type BlockedPiece } from '../check/firewall-fix.js';
+import { piecesFix, requiredFlowProbes, requiredFlows, type RequiredFlows } from '../check/required-flows.js';
+import { resolveWebhookPorts, webhookFlows, type WebhookPort } from '../check/webhook-ports.js';
 import { webhooksServingPort } from '../kubernetes/known-webhooks.js';
-import type { Traffic } from '../firewall/evaluator.js';
 import { describeRule, type FirewallRule } from '../firewall/rule.js';
 import type { CheckRule } from './check-rule.js';
 import { blockedFlowCause } from '../findings/causes.js';
-
-function webhookTraffic(port: number, source: Traffic['source'], destination: Traffic['destination']): Traffic {
-  return { direction: 'INGRESS', protocol: 'tcp', ports: { from: port, to: port }, source, destination };
-}
 
 export const webhookPortNotAllowed: CheckRule = {
   id: 'webhook-port-not-allowed',
@@ -26,8 +21,12 @@ export const webhookPortNotAllowed: CheckRule = {
     if (!master || context.ends.pods.length === 0) return [];
     const byPort = new Map<number, WebhookPort[]>();
     for (const resolved of resolveWebhookPorts(context.config).resolved) byPort.set(resolved.port, [...(byPort.get(resolved.port) ?? []), resolved]);
-    const flows = [...byPort.keys()].flatMap((port) => context.ends.pods.map((pods) => webhookTraffic(port, master, pods)));
-    const needed = [...requiredFlowProbes(context).map((probe) => probe.traffic), ...flows];
+    const flows = [...byPort.keys()].flatMap((port) => webhookFlows(context, port));
+    const probes = requiredFlowProbes(context);
+    const needed = [...probes.map((probe) => probe.traffic), ...flows];
+    // Judged only once a port is blocked: a webhook on a port a required flow needs gets that flow's fix.
+    let required: RequiredFlows | undefined;
+    const requiredOnce = (): RequiredFlows => (required ??= requiredFlows(context, probes));
     return [...byPort].flatMap(([port, webhooks]) => {
       const blockedBy = new Map<FirewallRule, BlockedPiece[]>();
       for (const traffic of flows.filter((flow) => flow.ports.from === port)) {
@@ -44,7 +43,7 @@ export const webhookPortNotAllowed: CheckRule = {
           resources: names.map((name) => `webhook:${name}`),
           cause: blockedFlowCause('INGRESS', 'control-plane', 'tcp', [port], rule.name),
           explanation: `The control plane (${master.range.text}) cannot reach tcp:${port}, blocked by ${rule.layer === 'implied' ? 'the implied deny-ingress rule (nothing allows it)' : describeRule(rule)}. ${names.length} webhook${names.length === 1 ? '' : 's'} call${names.length === 1 ? 's' : ''} it${known.length ? ` (${known.join(', ')})` : ''}: ${webhooks.map((w) => `${w.webhook.name} via ${w.path}`).join('; ')}.`,
-          remediation: blockedPiecesFix(context, pieces, rule, 'webhook', `Allow tcp:${port} from the control plane ${master.range.text} to the nodes.`, needed),
+          remediation: piecesFix(context, requiredOnce(), pieces, rule, 'webhook', `Allow tcp:${port} from the control plane ${master.range.text} to the nodes.`, needed),
         }),
       );
     });
