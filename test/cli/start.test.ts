@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,7 @@ describe('npm start: the incident through the real path, then the dashboard unti
   });
 
   it('prints the incident\'s findings with causes and fixes: webhooks, health checks, the image pull and the stuck operation', () => {
-    const findings = report.slice(report.indexOf('== Findings'), report.indexOf('== Deployment =='));
+    const findings = report.slice(report.indexOf('== Findings'), report.indexOf('== Plan for'));
     // Printed to a pipe, as here, the table wraps at 100 columns: its rows are read back whole.
     const rows = tableRows(findings).map((cells) => cells.join('  '));
     expect(rows).toContainEqual(expect.stringMatching(/webhook-port-blocked .*tcp:15017/));
@@ -136,6 +137,36 @@ describe('npm start: the incident through the real path, then the dashboard unti
     expect(fix('webhook-port-blocked', onPort(15017))).toBe(fix('webhook-port-not-allowed', onPort(15017)));
     expect(fix('node-to-master-blocked', onPort(443))).toBe(fix('required-flow-blocked', (finding) => finding.flow?.name === 'node-to-master'));
     expect(fix('master-to-node-blocked', onPort(10250))).toBe(fix('required-flow-blocked', (finding) => finding.flow?.name === 'master-to-node'));
+  });
+
+  it('reports the incident as its causes and its plan, proved against the live network', () => {
+    const causes = Number(/^(\d+) causes:$/m.exec(report)?.[1]);
+    const open = Number(/== Findings: (\d+) open/.exec(report)?.[1]);
+    expect(causes).toBeGreaterThan(3);
+    expect(causes).toBeLessThan(open);
+    const plan = report.slice(report.indexOf('== Plan for acme-ml-prod:us-central1:kf-prod'), report.indexOf('== Deployment =='));
+    expect(plan).toMatch(/^# verified: with the plan applied, every finding it fixes is gone and nothing new appears$/m);
+  });
+
+  it("its plan, applied to the scenario's live rules, leaves no error finding of the causes it fixes", async () => {
+    const planned = spawnBin(['plan', '--cluster-id', 'acme-ml-prod:us-central1:kf-prod', '--format', 'json'], { cwd: folder });
+    await planned.exited(60_000);
+    const plan = JSON.parse(planned.stdout());
+    expect(plan.verified).toBe(true);
+    // The scenario's live network as its exports, judged without and with the plan by kfguard check.
+    const scenario = parseYaml(readFileSync('functions/samples/demo/scenario.yaml', 'utf8'));
+    const live = join(folder, 'live.json');
+    writeFileSync(live, JSON.stringify([...scenario.compute.firewalls, ...scenario.compute.routes, ...scenario.compute.subnetworks, ...scenario.compute.routers, ...scenario.compute.networks, ...scenario.dns.managedZones, ...Object.values(scenario.dns.recordSets).flat()]));
+    writeFileSync(join(folder, 'cluster.json'), JSON.stringify(scenario.clusters[0].gke));
+    writeFileSync(join(folder, 'plan.json'), planned.stdout());
+    const judged = async (extra: string[]) => {
+      const check = spawnBin(['check', '--gcloud', live, '--cluster', join(folder, 'cluster.json'), '--format', 'json', '--fail-on', 'none', ...extra], { cwd: folder });
+      await check.exited(60_000);
+      return JSON.parse(check.stdout()).findings.filter((finding: any) => finding.severity === 'error');
+    };
+    const before = await judged([]);
+    expect(before.length).toBeGreaterThan(5);
+    expect(await judged(['--with-plan', join(folder, 'plan.json')])).toEqual([]);
   });
 
   it('serves the dashboard read-only, with the same data as JSON', async () => {

@@ -164,11 +164,23 @@ async function liveConfig(cluster: RegisteredCluster, model: ClusterModel, reads
   return finalizeConfig(sink.config);
 }
 
-async function sweepCluster(cluster: RegisteredCluster, tick: string, context: HandlerContext, reads: SweepReads): Promise<SweepResult> {
+/** The cluster's model and network as GKE, Compute, DNS and Kubernetes show them now. */
+async function clusterState(cluster: RegisteredCluster, reads: SweepReads): Promise<{ model: ClusterModel; config: NetworkConfig }> {
   const model = await liveModel(cluster, modelFromStored(cluster.model), reads);
   const config = await liveConfig(cluster, model, reads);
   // GKE's view has no node range: the live subnetwork's primary range is it.
   fillRangesFromSubnetwork({ model, podRangeName: undefined, serviceRangeName: undefined }, config);
+  return { model, config };
+}
+
+/** What the sweep reads of a cluster, for others that judge it as the sweep does (its plan); `errors` names what could not be read. */
+export async function readClusterState(cluster: RegisteredCluster): Promise<{ model: ClusterModel; config: NetworkConfig; errors: string[] }> {
+  const reads = new SweepReads();
+  return { ...(await clusterState(cluster, reads)), errors: reads.errors };
+}
+
+async function sweepCluster(cluster: RegisteredCluster, tick: string, context: HandlerContext, reads: SweepReads): Promise<SweepResult> {
+  const { model, config } = await clusterState(cluster, reads);
   const checks = collectCheckObservations(config, { clusters: [model] });
   const observations = [
     ...(await operationObservations(cluster, context.now, tick, reads)),

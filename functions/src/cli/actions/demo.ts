@@ -10,6 +10,9 @@ import { hanging } from '../../core/report/text.js';
 import { firestore } from '../../adapters/firestore/client.js';
 import { DeploymentStore } from '../../adapters/firestore/deployments.js';
 import { FindingStore } from '../../adapters/firestore/findings.js';
+import { ClusterRegistry } from '../../adapters/firestore/registry.js';
+import { planForCluster } from '../../adapters/pipeline/cluster-plan.js';
+import { renderPlan } from '../../core/report/plan-report.js';
 import { samplePath } from '../../adapters/package-root.js';
 import { publishJson } from '../../adapters/pubsub/publisher.js';
 import { DEV_STATE_FILE } from '../../adapters/local-stack.js';
@@ -108,8 +111,11 @@ async function report(io: CliIo, stack: DevStack, deployment: DeploymentRecord |
   const findings = storedFindingsDocument(stored);
   const stages = deployment ? await new DeploymentStore(firestore()).stages(deployment.id) : [];
   const rest = whereTheRestIs(options.exit);
+  const clusters = await new ClusterRegistry(firestore(), 0).list();
+  const plans = await Promise.all(clusters.map(async (cluster) => `== Plan for ${cluster.key}: one change set for every cause, proved against its live network ==\n\n${renderPlan(await planForCluster(cluster.key), 'shell')}`));
   const sections = [
     `== Findings: ${stored.length} open, with causes and fixes ==\n\n${renderTable(causedDocument({ findings: findings.findings }), { details: FINDINGS_DETAILED, rest: rest.findings, width: options.width })}`,
+    ...plans,
     `== Deployment ==\n\n${deployment ? renderDeploymentTimeline(deployment, stages, new Date(), options.width) : 'no deployment record\n'}`,
     `== Notifications sent (Google Chat recorder, SMTP server) ==\n\n${notificationsSection(stack, options.width)}\n`,
     `== Dashboard ==\n\n${hanging('  ', `${dashboardUrl} (${rest.dashboard})`, options.width)}\n`,

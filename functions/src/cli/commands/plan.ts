@@ -17,11 +17,33 @@ import { loadCheckInputs, type CheckInputOptions, type CheckInputs } from '../ch
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, write, type CliIo } from '../io.js';
 import { readLogFiles } from '../log-inputs.js';
 import { checkOpenable } from '../../adapters/input/files.js';
+import { ClusterIdError, formatClusterId, parseClusterId } from '../../core/model/cluster-id.js';
 import { addClusterOptions, addRejectionOption, parseNow, rejectionSummary, type RejectionOptions } from '../options.js';
 
 interface PlanOptions extends CheckInputOptions, RejectionOptions {
   format: PlanFormat;
   now?: string;
+  clusterId?: string;
+}
+
+/** `--cluster-id`: a registered cluster's open findings from the store, proved against its live network. */
+async function storedPlan(io: CliIo, id: string): Promise<Plan> {
+  let key: string;
+  try {
+    key = formatClusterId(parseClusterId(id));
+  } catch (error) {
+    if (error instanceof ClusterIdError) throw new UsageError(`--cluster-id ${id}: ${error.message}`);
+    throw error;
+  }
+  const [{ withFirestore }, { planForCluster, UnknownClusterError }] = await Promise.all([import('../actions/connect.js'), import('../../adapters/pipeline/cluster-plan.js')]);
+  return withFirestore(io, async () => {
+    try {
+      return await planForCluster(key);
+    } catch (error) {
+      if (error instanceof UnknownClusterError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
 }
 
 interface Judged {
@@ -84,10 +106,18 @@ export function registerPlan(program: Command, io: CliIo, setExit: (code: number
     .option('--manifests <paths...>', 'YAML files or folders, as for kfguard check')
     .option('--gcloud <paths...>', 'JSON exports, as for kfguard check')
     .option('--now <time>', 'the time stuck operations are measured against (RFC 3339)')
+    .option('--cluster-id <PROJECT:LOCATION:NAME>', "plan for a registered cluster: its open findings in the store, proved against its live network (the local stack here, else KFGUARD_PROJECT)")
     .addOption(new Option('--format <format>', 'json (the contract), shell (a gcloud script), manifests (Config Connector), terraform, markdown (a PR description)').choices(PLAN_FORMATS).default('json'));
   addClusterOptions(command);
   addRejectionOption(command);
   command.action(async (logs: string[], options: PlanOptions) => {
+    if (options.clusterId) {
+      if (logs.length > 0 || options.manifests || options.gcloud || options.cluster || options.withPlan) throw new UsageError('--cluster-id plans from the store and the live network: give no logs, --manifests, --gcloud or --cluster with it');
+      const plan = await storedPlan(io, options.clusterId);
+      await write(io.stdout, renderPlan(plan, options.format));
+      setExit(plan.verified && plan.unresolved.length === 0 ? EXIT_OK : EXIT_FINDINGS);
+      return;
+    }
     if (logs.includes('-')) throw new UsageError('plan reads its log files twice (to plan, then to prove the plan): give files, not stdin');
     await checkOpenable(logs);
     const inputs = await loadCheckInputs('plan', options);
