@@ -331,8 +331,8 @@ describe('the dashboard page', () => {
     const page = renderDashboardPage(generated(), 'n');
     const svg = /<svg[\s\S]*?<\/svg>/.exec(page)![0];
     const labels = (axis: string) => [...(new RegExp(`<g class="axis" data-axis="${axis}">(.*?)</g>`).exec(svg)![1]!.matchAll(/<text[^>]*>([^<]*)<\/text>/g))].map((match) => match[1]);
-    expect(svg).toContain('data-peak="210"');
-    expect(labels('y')).toEqual(['0', '105', '210']);
+    expect(svg).toContain('data-peak="200"');
+    expect(labels('y')).toEqual(['0', '100', '200']);
     // NOW is 12:30: the last bar is now, and every sixth before it ends on the hour.
     expect(labels('x')).toEqual(['19:00', '01:00', '07:00', 'now']);
     expect(svg).toMatch(/<text class="axis-title" data-axis="y"[^>]*>Open findings<\/text>/);

@@ -24,6 +24,7 @@ export const WEBHOOK_PORTS = Array.from({ length: 20 }, (_, i) => 9400 + i);
 /** What a finding's log entry carries that the page must show as text, never run. */
 export const HOSTILE_ENTRY = '{"jsonPayload":{"rule_details":{"reference":"</pre><script>alert(\'entry\')</script><img src=x onerror=alert(1)>"}}}';
 
+const DAY_MINUTES = 24 * 60;
 const minutesAgo = (now: Date, minutes: number): string => new Date(now.getTime() - minutes * 60_000).toISOString();
 
 function firewallRemediation(cluster: GeneratedCluster, port: number, summary: string): Remediation {
@@ -58,15 +59,17 @@ interface Spec {
 
 function stored(cluster: GeneratedCluster, spec: Spec, index: number, now: Date): StoredFinding {
   const scope = clusterIdOf(cluster);
-  const lastSeen = minutesAgo(now, 2 + (index % 50));
-  const firstSeen = minutesAgo(now, 90 + (index % 300));
+  const status = spec.status ?? 'open';
+  // Closed findings changed status days ago: only a read of closed findings finds them, not the chart's.
+  const open = status === 'open';
+  const lastSeen = minutesAgo(now, open ? 2 + (index % 50) : DAY_MINUTES * 4);
+  const firstSeen = minutesAgo(now, open ? 90 + (index % 300) : DAY_MINUTES * 5);
   const samples = spec.logged
     ? [
         { time: firstSeen, source: `insert-${index}-a`, entry: `{"jsonPayload":{"connection":{"dest_port":${spec.port ?? 0}}}}` },
         { time: lastSeen, source: `insert-${index}-b`, entry: index === 0 ? HOSTILE_ENTRY : `{"jsonPayload":{"connection":{"dest_port":${spec.port ?? 0}},"disposition":"DENIED"}}` },
       ]
     : [];
-  const status = spec.status ?? 'open';
   const finding: StoredFinding = {
     id: findingId(scope, spec.key),
     scope,
@@ -87,8 +90,8 @@ function stored(cluster: GeneratedCluster, spec: Spec, index: number, now: Date)
     explanation: `${spec.title} (${cluster.name}).`,
     remediation: spec.remediation,
     evidenceOf: spec.evidenceOf ?? null,
-    stateVersion: status === 'open' ? 1 : 2,
-    statusChangedAt: status === 'open' ? firstSeen : minutesAgo(now, 30),
+    stateVersion: open ? 1 : 2,
+    statusChangedAt: open ? firstSeen : minutesAgo(now, DAY_MINUTES * 3),
     updatedAt: lastSeen,
     samples,
   };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { buildDashboard, HISTORY_HOURS, parseFilter, type DashboardModel } from '../../core/dashboard/model.js';
 import { renderDashboardPage } from '../../core/dashboard/render.js';
+import type { FindingStatus } from '../../core/pipeline/finding-record.js';
 import { firestore } from '../firestore/client.js';
 import { DeploymentStore } from '../firestore/deployments.js';
 import { FindingStore } from '../firestore/findings.js';
@@ -9,18 +10,27 @@ import type { HttpHandler } from '../runtime/functions-framework.js';
 
 /** Deployments shown, newest first. */
 const DEPLOYMENTS_SHOWN = 20;
+/** Resolved findings, and muted ones, read at most when the status filter asks for them: the latest to change. */
+const CLOSED_SHOWN = 200;
 
-/** The page's data for the filter in `query`. */
+/** The page's data for the filter in `query`; resolved and muted findings are read only when it asks for them. */
 export async function loadDashboard(now: Date, query: URLSearchParams): Promise<DashboardModel> {
   const db = firestore();
   const findings = new FindingStore(db);
   const deployments = new DeploymentStore(db);
   const filter = parseFilter(query);
+  const closed: FindingStatus[] = filter.filter.status === 'any' ? ['resolved', 'muted'] : filter.filter.status === 'open' ? [] : [filter.filter.status];
   const since = new Date(now.getTime() - HISTORY_HOURS * 3_600_000).toISOString();
-  const [open, changed, recent, clusters] = await Promise.all([findings.list({ status: 'open' }), findings.changedSince(since), deployments.recent(DEPLOYMENTS_SHOWN), new ClusterRegistry(db, 0).list()]);
-  const byId = new Map([...changed, ...open].map((finding) => [finding.id, finding]));
+  const [open, changed, latest, recent, clusters] = await Promise.all([
+    findings.list({ status: 'open' }),
+    findings.changedSince(since),
+    Promise.all(closed.map((status) => findings.latestIn(status, CLOSED_SHOWN))),
+    deployments.recent(DEPLOYMENTS_SHOWN),
+    new ClusterRegistry(db, 0).list(),
+  ]);
+  const byId = new Map([...latest.flat(), ...changed, ...open].map((finding) => [finding.id, finding]));
   const withStages = await Promise.all(recent.map(async (deployment) => ({ deployment, stages: await deployments.stages(deployment.id) })));
-  return buildDashboard({ now, findings: [...byId.values()], deployments: withStages, clusters, filter });
+  return buildDashboard({ now, findings: [...byId.values()], deployments: withStages, clusters, filter, closedLimit: CLOSED_SHOWN });
 }
 
 /**
