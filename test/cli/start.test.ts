@@ -175,6 +175,11 @@ describe('npm start: the incident through the real path, then the dashboard unti
     expect(data.deployments[0]).toMatchObject({ id: 'kf-prod-2026-11-20', status: 'failed', failedStage: 'wait-cluster' });
     expect(data.clusters).toEqual([expect.objectContaining({ key: 'acme-ml-prod:us-central1:kf-prod', lastSweepStatus: 'ok' })]);
     expect(data.history.at(-1).counts).toEqual(data.open);
+    // Causes first: fewer of them than findings, every finding in exactly one.
+    expect(data.causes.length).toBeLessThan(data.findings.length);
+    expect(data.causes.flatMap((cause: any) => cause.findings).sort()).toEqual(data.findings.map((finding: any) => finding.id).sort());
+    expect(data.plans).toEqual([expect.objectContaining({ where: 'acme-ml-prod:us-central1:kf-prod', plan: expect.objectContaining({ verified: false }) })]);
+    expect(data.plans[0].plan.changes.length).toBeGreaterThan(0);
     const post = await fetch(dashboardUrl, { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
     expect((await fetch(new URL('findings/../../etc/passwd', dashboardUrl))).status).toBe(404);
@@ -196,7 +201,7 @@ describe('npm start: the incident through the real path, then the dashboard unti
       await browser?.close();
     });
 
-    it('shows open findings by severity with a chart, deployments with their timeline, clusters with their last sweep, and copies a fix', async (context) => {
+    it('shows causes with their findings, evidence and fixes to copy, the plan, deployments with Cloud Build links and durations, and filters', async (context) => {
       if (!browser) return context.skip(`Chromium is not available: ${'reason' in availability ? availability.reason : ''}`);
       const data = await (await fetch(new URL('dashboard.json', dashboardUrl))).json();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -205,36 +210,70 @@ describe('npm start: the incident through the real path, then the dashboard unti
       page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
       page.on('pageerror', (error) => problems.push(error.message));
       await page.goto(dashboardUrl);
+      const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
 
       expect(await page.title()).toBe('kfguard');
       expect(await page.locator('#summary .count[data-severity="error"]').textContent()).toBe(`${data.open.error} error`);
       expect(await page.locator('#summary svg rect').count()).toBeGreaterThan(0);
-      expect(await page.locator('#findings article.finding').count()).toBe(data.findings.length);
-      expect(await page.locator('#findings h2#error').textContent()).toBe(`Errors (${data.open.error})`);
-      // Most severe first: every error comes before the first warning.
-      const severities = await page.locator('#findings article.finding').evaluateAll((articles) => articles.map((article) => article.getAttribute('data-severity')));
+      expect(await page.locator('#summary svg .axis-title').allTextContents()).toEqual(['Open findings', 'Hour ending (UTC)']);
+      expect(await page.locator('#causes details.cause').count()).toBe(data.causes.length);
+      expect(await page.locator('#causes details.cause[open]').count()).toBe(0);
+      expect(await page.locator('#causes details.finding').count()).toBe(data.findings.length);
+      // Most severe first: every error cause comes before the first warning.
+      const severities = await page.locator('#causes details.cause').evaluateAll((causes) => causes.map((cause) => cause.getAttribute('data-severity')));
       expect(severities.indexOf('warning')).toBeGreaterThan(severities.lastIndexOf('error'));
 
-      const webhook = page.locator('article.finding[data-rule="webhook-port-blocked"]').filter({ hasText: 'tcp:15017' }).first();
-      await webhook.locator('summary').click();
-      expect(await webhook.locator('details p').isVisible()).toBe(true);
-      expect(await webhook.locator('details p').textContent()).toMatch(/denied by firewall rule kf-prod-deny-all-ingress/);
-      const fix = await webhook.locator('pre').textContent();
+      const webhook = page.locator('details.finding[data-rule="webhook-port-blocked"]').filter({ hasText: 'tcp:15017' }).first();
+      const cause = page.locator('details.cause').filter({ has: webhook });
+      expect(await webhook.isVisible()).toBe(false);
+      await cause.locator('summary').first().click();
+      expect(await webhook.isVisible()).toBe(true);
+      await webhook.locator('summary').first().click();
+      expect(await webhook.locator('.finding-body > p').first().textContent()).toMatch(/denied by firewall rule kf-prod-deny-all-ingress/);
+      expect(await webhook.locator('dl.evidence').textContent()).toMatch(/Deciding rulekf-prod-deny-all-ingress/);
+      const fix = await webhook.locator('[data-format="gcloud"] pre').textContent();
       expect(fix).toMatch(/^gcloud compute firewall-rules create .*--allow=tcp:15017/);
-      await webhook.locator('button[data-copy]').click();
-      await expect.poll(() => webhook.locator('button[data-copy]').textContent()).toBe('Copied');
-      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(fix);
+      for (const [format, label] of [['gcloud', 'Copy gcloud'], ['manifest', 'Copy YAML'], ['terraform', 'Copy Terraform']] as const) {
+        const button = webhook.locator(`[data-format="${format}"] button`);
+        expect(await button.textContent()).toBe(label);
+        await button.click();
+        await expect.poll(() => button.textContent()).toBe('Copied');
+        expect(await clipboard()).toBe(await webhook.locator(`[data-format="${format}"] pre`).textContent());
+      }
+      expect(await clipboard()).toMatch(/^resource "google_compute_firewall"/m);
+
+      const plan = page.locator('#plans details.plan[data-cluster="acme-ml-prod:us-central1:kf-prod"]');
+      expect(await plan.getAttribute('data-verified')).toBe('false');
+      expect(await plan.locator('.notes').textContent()).toMatch(/Not verified: .*kfguard plan/);
+      await plan.locator('[data-format="gcloud"] button').click();
+      await expect.poll(clipboard).toMatch(/^#!\/bin\/sh\n# kfguard plan: /);
 
       const deployment = page.locator('article.deployment[data-deployment="kf-prod-2026-11-20"]');
       expect(await deployment.getAttribute('data-status')).toBe('failed');
       expect(await deployment.locator('.timeline span').count()).toBe(7);
       expect(await deployment.locator('tr[data-stage="wait-cluster"] td').nth(1).textContent()).toBe('failed');
+      expect(await deployment.locator('tr[data-stage="fetch"] td').nth(4).textContent()).toMatch(/^\d+[smhd]/);
+      expect(await deployment.locator('tr[data-stage="fetch"] td a').getAttribute('href')).toMatch(/^https:\/\/console\.cloud\.google\.com\/cloud-build\/builds\/[\w-]+\?project=/);
+      expect(await deployment.locator('h3 time').getAttribute('title')).toBe(data.deployments[0].createdAt);
       expect(await page.locator('tr[data-cluster="acme-ml-prod:us-central1:kf-prod"] td').nth(4).textContent()).toBe('ok');
+
+      // Every in-page link leads to an element of the page.
+      const fragments = await page.locator('a[href^="#"]').evaluateAll((links) => links.map((link) => link.getAttribute('href')!.slice(1)));
+      expect(fragments.length).toBeGreaterThan(4);
+      expect(await page.evaluate((ids) => ids.filter((id) => !document.getElementById(id)), fragments)).toEqual([]);
 
       mkdirSync(ARTIFACTS, { recursive: true });
       const screenshot = join(ARTIFACTS, 'dashboard.png');
       await page.screenshot({ path: screenshot, fullPage: true });
       expect(readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
+
+      // Filtering is a GET of the same page: no script involved.
+      await page.locator('#filters select[name="rule"]').selectOption('webhook-call-failed');
+      await page.locator('#filters button[type="submit"]').click();
+      await page.waitForURL(/[?&]rule=webhook-call-failed/);
+      const rules = await page.locator('#causes details.finding').evaluateAll((findings) => findings.map((finding) => finding.getAttribute('data-rule')));
+      expect(rules.length).toBe(data.findings.filter((finding: any) => finding.rule === 'webhook-call-failed').length);
+      expect(new Set(rules)).toEqual(new Set(['webhook-call-failed']));
       expect(problems).toEqual([]);
       await page.close();
     }, 60_000);

@@ -137,6 +137,12 @@ export class FindingStore {
     return snapshot.docs.map((doc) => doc.data() as StoredFinding);
   }
 
+  /** The `limit` findings in `status` whose status changed last, newest first (index: status, statusChangedAt descending). */
+  async latestIn(status: FindingStatus, limit: number): Promise<StoredFinding[]> {
+    const snapshot = await this.db.collection(COLLECTIONS.findings).where('status', '==', status).orderBy('statusChangedAt', 'desc').limit(limit).get();
+    return snapshot.docs.map((doc) => doc.data() as StoredFinding);
+  }
+
   /** The ids that start with `prefix`, at most `limit` of them: a short id names a finding only when one matches. */
   async idsStartingWith(prefix: string, limit = 2): Promise<string[]> {
     // Ids are lowercase hex, so every id with the prefix sorts below prefix + "g".
