@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { Analyzer } from '../../core/analyze/analyzer.js';
 import { clusterFirewalls } from '../../core/check/firewall-stack.js';
 import { firewallContext, firewallView } from '../../core/check/context.js';
-import { runChecks } from '../../core/check/run.js';
+import { clustersToCheck, runChecks } from '../../core/check/run.js';
 import type { NetworkConfig } from '../../core/config/specs.js';
 import { groupCauses } from '../../core/findings/causes.js';
 import type { Finding } from '../../core/findings/finding.js';
@@ -52,10 +52,9 @@ interface Judged {
   rejections: string | undefined;
 }
 
-/** The cluster the logs are read for: the one the checks judged, when there is one. */
+/** The cluster the logs are read for: the one the checks judge (ranges filled from its subnetwork), when there is one. */
 function logModel(config: NetworkConfig, inputs: CheckInputs): ClusterModel | undefined {
-  const models = [...(inputs.run.clusters ?? []), ...config.clusters.map((cluster) => cluster.model)].map((model) => inputs.run.adjust?.(model) ?? model);
-  return models[0];
+  return clustersToCheck(config, inputs.run)[0];
 }
 
 /** Every finding of the inputs: the checks on the configuration, and the logs judged against its rules. */

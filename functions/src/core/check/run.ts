@@ -24,7 +24,8 @@ export interface CheckOptions {
   rules?: readonly CheckRule[];
 }
 
-function clustersToCheck(config: NetworkConfig, options: CheckOptions): ClusterModel[] {
+/** The clusters the checks judge: the inputs' and those given apart, ranges filled from their subnetworks and the flags applied. */
+export function clustersToCheck(config: NetworkConfig, options: CheckOptions): ClusterModel[] {
   const byName = new Map<string, ClusterModel>();
   for (const cluster of config.clusters) byName.set(cluster.model.name ?? '', cluster.model);
   for (const given of options.clusters ?? []) {

@@ -51,6 +51,8 @@ export interface CausedFinding {
   evidenceOf: CauseSpec | null;
   /** Findings of different clusters are never one cause. */
   scope?: string;
+  /** What it is about (`ComputeFirewall/kf-prod-health-ingress`): it tells apart causes of one rule. */
+  resources?: readonly string[];
 }
 
 export interface Cause {
@@ -142,7 +144,10 @@ function causeTitle(members: readonly CausedFinding[]): string {
   const missing = specs.find((spec): spec is MissingResourceCause => spec.kind === 'missing');
   if (missing) return missing.title;
   const flows = specs.filter((spec): spec is BlockedFlowCause => spec.kind === 'blocked-flow');
-  return flows.length > 0 ? blockedFlowTitle(flows) : members[0]!.title;
+  if (flows.length > 0) return blockedFlowTitle(flows);
+  const [first] = members;
+  // A cause of its own is one finding: what it is about tells it from the others of its rule.
+  return first!.resources?.[0] ? `${first!.title}: ${first!.resources[0]}` : first!.title;
 }
 
 const minute = (time: string): string => time.slice(0, 16).replace('T', ' ');
@@ -155,7 +160,7 @@ function evidenceText(members: readonly CausedFinding[], sourceOf: (rule: string
     const count = seen.reduce((total, finding) => total + finding.count, 0);
     const first = seen.map((finding) => finding.firstSeen).filter((time): time is string => time !== null).sort()[0];
     const last = seen.map((finding) => finding.lastSeen).filter((time): time is string => time !== null).sort().at(-1);
-    const when = first && last ? (first === last ? ` at ${minute(first)}` : ` from ${minute(first)} to ${minute(last)}`) : '';
+    const when = first && last ? (minute(first) === minute(last) ? ` at ${minute(first)}` : ` from ${minute(first)} to ${minute(last)}`) : '';
     return `${SOURCE_TEXT[source]} (${rules}: ${count}×${when})`;
   });
   return `Seen in ${parts.join('; ')}.`;
