@@ -29,7 +29,8 @@ function policyApplies(spec: FirewallPolicySpec | undefined, policy: PolicyRef, 
 export interface ClusterFirewalls {
   /** What the stack is built from: the rules in force and the network's enforcement order. */
   input: StackInput;
-  stack: FirewallStack;
+  /** Built when first asked for: the checks build theirs from `input` with the load balancer rules added. */
+  readonly stack: FirewallStack;
   /** The VPC rules on the network, with GKE's own rules modelled when the inputs lack them. */
   vpcRules: FirewallRule[];
   notes: string[];
@@ -69,5 +70,13 @@ export function clusterFirewalls(config: NetworkConfig, cluster: ClusterModel | 
   const input: StackInput = { rules: [...policyRules, ...vpcRules], policiesKnown: config.coverage.has('firewall-policies') };
   if (network) input.network = network;
   if (described?.enforcementOrder) input.enforcementOrder = described.enforcementOrder;
-  return { input, stack: buildStack(input), vpcRules, notes };
+  let stack: FirewallStack | undefined;
+  return {
+    input,
+    get stack() {
+      return (stack ??= buildStack(input));
+    },
+    vpcRules,
+    notes,
+  };
 }
